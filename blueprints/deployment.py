@@ -1,0 +1,168 @@
+"""A Deployment: one blueprint plus one council's answers, validated and resolved.
+
+Everything downstream (stacks, plan, policy, cost) reads this, never the raw answers, so a bad
+answer is refused here with one clear line, before anything is built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import UserError
+from .loader import resolve
+from .model import Blueprint, TierSizes
+
+CLOUDS = ("aws", "azure")
+TIERS = ("trial", "production")
+DEFAULT_REGION = {"aws": "eu-west-2", "azure": "uksouth"}
+UK_REGIONS = {"aws": ("eu-west-2",), "azure": ("uksouth", "ukwest")}
+REGION_PATTERN = {
+    "aws": re.compile(r"^(us|eu|ap|ca|sa|me|af|il|mx)(-gov)?-[a-z]+-\d$"),
+    "azure": re.compile(r"^[a-z]+[a-z0-9]*$"),
+}
+DEFAULT_COUNCIL = "Example Council"
+DEFAULT_TRIAL_DAYS = 30
+COUNCIL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 &'.,()-]{1,79}$")
+DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}$")
+
+
+def slugify(name: str) -> str:
+    """'Royal Borough of Kingston upon Thames' → 'royal-borough-of-kingston-upon-thames'."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "council"
+
+
+def today() -> dt.date:
+    """The date trials count from; COUNCILKIT_TODAY (YYYY-MM-DD) pins it for reproducible output."""
+    pinned = os.environ.get("COUNCILKIT_TODAY")
+    if pinned:
+        try:
+            return dt.date.fromisoformat(pinned)
+        except ValueError:
+            raise UserError(f"COUNCILKIT_TODAY: expected a date YYYY-MM-DD, got {pinned!r}") from None
+    return dt.date.today()
+
+
+@dataclass(frozen=True)
+class Deployment:
+    blueprint: Blueprint
+    blueprint_dir: Path
+    council: str
+    cloud: str
+    tier: str
+    region: str
+    domain: str
+    contact: str
+    expires_on: str | None
+    non_uk_region: bool = False
+    defaults_used: tuple[str, ...] = field(default=())
+
+    @property
+    def council_slug(self) -> str:
+        return slugify(self.council)
+
+    @property
+    def app_id(self) -> str:
+        return self.blueprint.id
+
+    @property
+    def sizes(self) -> TierSizes:
+        return getattr(self.blueprint.tiers, self.tier)
+
+    @property
+    def production(self) -> bool:
+        return self.tier == "production"
+
+    @property
+    def stack_name(self) -> str:
+        return f"{self.council_slug}-{self.app_id}-{self.tier}"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """The tags DESIGN.md requires on every taggable resource."""
+        tags = {
+            "council": self.council_slug,
+            "app": self.app_id,
+            "blueprint": self.blueprint.ref,
+            "tier": self.tier,
+            "managed-by": "councilkit",
+        }
+        if self.expires_on:
+            tags["expires-on"] = self.expires_on
+        return tags
+
+
+def _check(value: str, pattern: re.Pattern, what: str, example: str) -> str:
+    if not pattern.match(value):
+        raise UserError(f"{what}: {value!r} is not valid; expected e.g. {example}")
+    return value
+
+
+def build_deployment(
+    app: str,
+    *,
+    cloud: str,
+    tier: str,
+    council: str | None = None,
+    domain: str | None = None,
+    contact: str | None = None,
+    region: str | None = None,
+    allow_non_uk_region: bool = False,
+    trial_days: int = DEFAULT_TRIAL_DAYS,
+    expires_on: str | None = None,
+    blueprint_dirs: tuple = (),
+) -> Deployment:
+    """Validate the answers and resolve the blueprint; raises UserError with one line."""
+    if cloud not in CLOUDS:
+        raise UserError(f"cloud: {cloud!r} is not supported; expected one of {', '.join(CLOUDS)}")
+    if tier not in TIERS:
+        raise UserError(f"tier: {tier!r} is not valid; expected one of {', '.join(TIERS)}")
+    defaults = [name for name, given in (("council", council), ("domain", domain), ("contact", contact)) if given is None]
+    council = DEFAULT_COUNCIL if council is None else council
+    council = _check(council.strip(), COUNCIL_RE, "council", "'Borsetshire County Council'")
+    bp, path = resolve(app, tuple(blueprint_dirs))
+    if domain is None:
+        domain = f"{bp.id}.{slugify(council)}.example.org"
+    domain = _check(domain.strip().lower(), DOMAIN_RE, "domain", "intranet.borsetshire.gov.uk")
+    if contact is None:
+        contact = f"it-team@{slugify(council)}.example.org"
+    contact = _check(contact.strip(), EMAIL_RE, "contact", "it-team@borsetshire.gov.uk")
+    region = (region or DEFAULT_REGION[cloud]).strip()
+    if not REGION_PATTERN[cloud].match(region):
+        raise UserError(f"region: {region!r} is not a {cloud} region; expected e.g. {DEFAULT_REGION[cloud]}")
+    non_uk = region not in UK_REGIONS[cloud]
+    if non_uk and not allow_non_uk_region:
+        raise UserError(
+            f"region: {region} is outside the UK; UK regions for {cloud} are "
+            f"{', '.join(UK_REGIONS[cloud])} (pass --allow-non-uk-region to place data elsewhere)"
+        )
+    if tier == "trial":
+        if expires_on is None:
+            if not 1 <= trial_days <= 365:
+                raise UserError(f"expires: {trial_days} days is not valid; expected 1 to 365 days")
+            expires_on = (today() + dt.timedelta(days=trial_days)).isoformat()
+        else:
+            try:
+                dt.date.fromisoformat(expires_on)
+            except ValueError:
+                raise UserError(f"expires-on: expected a date YYYY-MM-DD, got {expires_on!r}") from None
+    else:
+        expires_on = None
+    return Deployment(
+        blueprint=bp,
+        blueprint_dir=path.parent,
+        council=council,
+        cloud=cloud,
+        tier=tier,
+        region=region,
+        domain=domain,
+        contact=contact,
+        expires_on=expires_on,
+        non_uk_region=non_uk,
+        defaults_used=tuple(defaults),
+    )

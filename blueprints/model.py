@@ -1,0 +1,268 @@
+"""The blueprint model: what an app needs to run, independent of any cloud.
+
+A blueprint file is data a council can write without code; this model is the
+contract that file must meet. JSON Schema (schema.json) is generated from it so
+editors and `councilkit blueprints lint` agree with the loader.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$"
+SLUG = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
+ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
+# A pinned image: name:tag where the tag is an exact version, never "latest".
+PINNED_IMAGE = r"^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+# Placeholders a blueprint may use in env values; the stack fills them in.
+PLACEHOLDERS = ("domain", "url", "council", "contact", "network_cidr")
+PLACEHOLDER_RE = re.compile(r"\$\{([a-z_]+)\}")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Person(Strict):
+    name: str = Field(min_length=1)
+    url: str | None = None
+    email: str | None = None
+
+
+class AppMeta(Strict):
+    """publiccode.yml-style facts a council's board reads before approving."""
+
+    name: str = Field(min_length=1)
+    upstream_version: str = Field(min_length=1)
+    description: str = Field(min_length=10)
+    licence: str = Field(min_length=2, description="SPDX licence expression")
+    maintainer: Person
+    support: Person
+    docs_url: str
+    repository: str
+    maintenance: Literal["community", "internal", "contract", "none"] = "community"
+
+
+class ImageBuild(Strict):
+    """An image the council builds from a Dockerfile shipped beside the blueprint."""
+
+    dockerfile: str = Field(description="file next to the blueprint")
+    base: str = Field(pattern=PINNED_IMAGE, description="pinned base image")
+    args: dict[str, str] = Field(default_factory=dict)
+    tag: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+class HealthCheck(Strict):
+    path: str = Field(pattern=r"^/")
+    healthy_codes: str = Field(default="200", pattern=r"^\d{3}(-\d{3})?(,\d{3})*$")
+    interval_seconds: int = Field(default=30, ge=5, le=300)
+    grace_seconds: int = Field(default=120, ge=0, le=3600)
+    host_header: bool = Field(
+        default=False,
+        description="the app answers health checks only for its own Host; the app's env must "
+        "also trust private-network requests (see the blueprint's comments)",
+    )
+
+
+class Container(Strict):
+    """One process of the app. `web` takes traffic; `cron` runs on a schedule; `worker` runs always."""
+
+    name: str = Field(pattern=SLUG)
+    role: Literal["web", "cron", "worker"]
+    image: str | None = Field(default=None, pattern=PINNED_IMAGE)
+    build: ImageBuild | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    command: list[str] | None = None
+    entrypoint: list[str] | None = None
+    env: dict[str, str] = Field(default_factory=dict)
+    secret_env: dict[str, str] = Field(
+        default_factory=dict, description="ENV_NAME: name of an entry in `secrets`"
+    )
+    schedule: str | None = Field(default=None, description="cron expression, 5 fields, UTC")
+    health_check: HealthCheck | None = None
+    mounts: list[str] | None = Field(default=None, description="names in `files`; default all")
+    user: str | None = None
+
+    @field_validator("env", "secret_env")
+    @classmethod
+    def _env_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not re.match(ENV_NAME, key):
+                raise ValueError(f"environment name {key!r} must match {ENV_NAME}")
+        return value
+
+    @field_validator("env")
+    @classmethod
+    def _placeholders(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, text in value.items():
+            for name in PLACEHOLDER_RE.findall(text):
+                if name not in PLACEHOLDERS:
+                    raise ValueError(
+                        f"{key}: unknown placeholder ${{{name}}}; expected one of "
+                        + ", ".join("${%s}" % p for p in PLACEHOLDERS)
+                    )
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None and len(value.split()) != 5:
+            raise ValueError("a cron expression of 5 fields, e.g. '*/5 * * * *'")
+        return value
+
+    @model_validator(mode="after")
+    def _role_rules(self) -> "Container":
+        if (self.image is None) == (self.build is None):
+            raise ValueError("exactly one of image (pinned name:tag) or build")
+        if self.role == "web" and (self.port is None or self.health_check is None):
+            raise ValueError("a web container needs port and health_check")
+        if self.role == "cron" and self.schedule is None:
+            raise ValueError("a cron container needs schedule")
+        if self.role != "cron" and self.schedule is not None:
+            raise ValueError("only cron containers take schedule")
+        if self.image is not None and self.image.endswith(":latest"):
+            raise ValueError("image must be pinned to an exact tag, not latest")
+        return self
+
+
+class DatabaseEnv(Strict):
+    """Names of the env variables through which the app learns its database."""
+
+    host: str = Field(pattern=ENV_NAME)
+    port: str | None = Field(default=None, pattern=ENV_NAME)
+    name: str = Field(pattern=ENV_NAME)
+    user: str = Field(pattern=ENV_NAME)
+    password: str = Field(pattern=ENV_NAME)
+
+
+class Database(Strict):
+    engine: Literal["postgres", "mysql", "mariadb"]
+    version: str = Field(pattern=r"^\d+(\.\d+)?$", description="major (or major.minor)")
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    user: str = Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")
+    env: DatabaseEnv
+    parameters: dict[str, str] = Field(default_factory=dict)
+
+
+class SharedPath(Strict):
+    name: str = Field(pattern=SLUG)
+    path: str = Field(pattern=r"^/")
+    uid: int = Field(ge=0)
+    gid: int = Field(ge=0)
+    mode: str = Field(default="0750", pattern=r"^0[0-7]{3}$")
+
+
+class CacheEnv(Strict):
+    """How the app learns its cache. Caches always use TLS and an auth token."""
+
+    host: str = Field(pattern=ENV_NAME)
+    host_prefix: str = Field(default="", description="e.g. 'tls://' for phpredis")
+    port: str | None = Field(default=None, pattern=ENV_NAME)
+    password: str | None = Field(default=None, pattern=ENV_NAME)
+    tls: str | None = Field(default=None, pattern=ENV_NAME, description="set to 'true' when TLS")
+
+
+class Cache(Strict):
+    engine: Literal["redis"]
+    version: str = Field(pattern=r"^\d+(\.\d+)?$")
+    env: CacheEnv
+
+
+class Secret(Strict):
+    name: str = Field(pattern=SLUG)
+    description: str = Field(min_length=3)
+    length: int = Field(default=32, ge=16, le=128)
+    special: bool = False
+
+
+class Upgrade(Strict):
+    container: str = Field(pattern=SLUG, description="container whose image and env run the steps")
+    commands: list[list[str]] = Field(default_factory=list)
+    notes: str = ""
+
+
+class ProcessSize(Strict):
+    cpu: float = Field(gt=0, le=16, description="vCPU")
+    memory_gib: float = Field(gt=0, le=120)
+    replicas: int = Field(default=1, ge=1, le=20)
+
+
+class DatabaseSize(Strict):
+    size: Literal["small", "medium", "large"]
+    storage_gib: int = Field(ge=20, le=16384)
+
+
+class CacheSize(Strict):
+    size: Literal["small", "medium", "large"]
+
+
+class TierSizes(Strict):
+    processes: dict[str, ProcessSize]
+    database: DatabaseSize | None = None
+    cache: CacheSize | None = None
+    files_throughput: Literal["bursting", "elastic"] = "bursting"
+
+
+class Tiers(Strict):
+    trial: TierSizes
+    production: TierSizes
+
+
+class Blueprint(Strict):
+    """One released version of one app. A released file never changes."""
+
+    id: str = Field(pattern=SLUG)
+    version: str = Field(pattern=SEMVER)
+    app: AppMeta
+    containers: list[Container] = Field(min_length=1)
+    database: Database | None = None
+    files: list[SharedPath] = Field(default_factory=list)
+    cache: Cache | None = None
+    secrets: list[Secret] = Field(default_factory=list)
+    upgrade: Upgrade
+    tiers: Tiers
+
+    @model_validator(mode="after")
+    def _references(self) -> "Blueprint":
+        names = [c.name for c in self.containers]
+        if len(set(names)) != len(names):
+            raise ValueError("containers: names must be unique")
+        if [c.role for c in self.containers].count("web") != 1:
+            raise ValueError("containers: exactly one container has role web")
+        secret_names = {s.name for s in self.secrets}
+        file_names = {f.name for f in self.files}
+        for c in self.containers:
+            for env, ref in c.secret_env.items():
+                if ref not in secret_names:
+                    raise ValueError(
+                        f"containers.{c.name}.secret_env.{env}: no secret named {ref!r} in secrets"
+                    )
+            for mount in c.mounts or []:
+                if mount not in file_names:
+                    raise ValueError(f"containers.{c.name}.mounts: no files entry named {mount!r}")
+        if self.upgrade.container not in names:
+            raise ValueError(f"upgrade.container: no container named {self.upgrade.container!r}")
+        for tier_name in ("trial", "production"):
+            tier: TierSizes = getattr(self.tiers, tier_name)
+            missing = set(names) - set(tier.processes)
+            extra = set(tier.processes) - set(names)
+            if missing or extra:
+                raise ValueError(
+                    f"tiers.{tier_name}.processes: expected sizes for exactly {sorted(names)}"
+                )
+            if (self.database is None) != (tier.database is None):
+                raise ValueError(f"tiers.{tier_name}.database: give it if and only if database is set")
+            if (self.cache is None) != (tier.cache is None):
+                raise ValueError(f"tiers.{tier_name}.cache: give it if and only if cache is set")
+        return self
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    @property
+    def web(self) -> Container:
+        return next(c for c in self.containers if c.role == "web")

@@ -1,0 +1,1 @@
+"""One module per command: a thin click layer over plain functions."""

@@ -1,0 +1,62 @@
+"""`councilkit`: the command line. Commands load lazily so `--help` never imports a cloud SDK."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from councilkit.blueprints.errors import UserError
+
+COMMANDS = {
+    "blueprints": ("councilkit.cli.commands.blueprints_cmd", "blueprints", "List, show and lint app blueprints."),
+    "plan": ("councilkit.cli.commands.plan_cmd", "plan", "Plan a deployment offline: every resource, no account needed."),
+}
+
+
+class LazyGroup(click.Group):
+    """Imports a command's module only when that command runs."""
+
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="councilkit")
+def cli():
+    """Open-source council apps on AWS or Azure: secure, backed up, in the UK, planned before deploy."""
+
+
+def fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Every user error ends as one `error:` line on stderr and exit code 2, never a traceback."""
+    try:
+        rv = cli.main(args=argv, prog_name="councilkit", standalone_mode=False)
+    except UserError as exc:
+        fail(str(exc))
+    except click.exceptions.Abort:
+        fail("aborted")
+    except click.ClickException as exc:
+        message = exc.format_message().splitlines()[0] if exc.format_message() else str(exc)
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            message = f"{message} (see '{exc.ctx.command_path} --help')"
+        fail(message)
+    except KeyboardInterrupt:
+        fail("interrupted")
+    sys.exit(rv if isinstance(rv, int) else 0)

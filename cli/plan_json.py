@@ -1,0 +1,75 @@
+"""The plan as JSON in the shape of `pulumi preview --json`, plus councilkit's own keys.
+
+Resources are sorted by URN and keys by name, so the same inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from councilkit.blueprints.deployment import Deployment
+
+from .offline import Plan
+
+
+def plan_document(plan: Plan, d: Deployment, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    steps = [
+        {
+            "op": "create",
+            "urn": r.urn,
+            "newState": {
+                "type": r.type,
+                "urn": r.urn,
+                "parent": r.parent,
+                "custom": r.custom,
+                "inputs": r.inputs,
+            },
+        }
+        for r in sorted(plan.resources, key=lambda r: r.urn)
+    ]
+    doc = {
+        "steps": steps,
+        "changeSummary": {"create": len(steps)},
+        "outputs": plan.outputs,
+        "deployment": {
+            "blueprint": d.blueprint.ref,
+            "app": d.blueprint.app.name,
+            "upstream_version": d.blueprint.app.upstream_version,
+            "council": d.council,
+            "cloud": d.cloud,
+            "tier": d.tier,
+            "region": d.region,
+            "non_uk_region": d.non_uk_region,
+            "domain": d.domain,
+            "contact": d.contact,
+            "expires_on": d.expires_on,
+            "stack": d.stack_name,
+        },
+    }
+    doc.update(extra or {})
+    return doc
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside the target, then rename: never a half-written file."""
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        from councilkit.blueprints.errors import UserError
+
+        raise UserError(f"--json: folder {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,55 @@
+"""Cache: ElastiCache Redis with TLS in transit, encryption at rest and an auth token.
+
+Production runs a primary and a replica in two AZs with automatic failover; trial one node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from councilkit.blueprints.deployment import Deployment
+
+NODE_TYPE = {"small": "cache.t4g.micro", "medium": "cache.t4g.medium", "large": "cache.m7g.large"}
+
+
+@dataclass
+class CacheArgs:
+    deployment: Deployment
+    subnet_ids: list[pulumi.Input[str]]
+    security_group_id: pulumi.Input[str]
+    auth_token: pulumi.Input[str]
+
+
+class Cache(pulumi.ComponentResource):
+    def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("councilkit:aws:Cache", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        d = args.deployment
+        cache = d.blueprint.cache
+        subnets = aws.elasticache.SubnetGroup(f"{name}-subnets", subnet_ids=args.subnet_ids, opts=child)
+        prod = d.production
+        self.group = aws.elasticache.ReplicationGroup(
+            f"{name}-redis",
+            description=f"{d.app_id} cache for {d.council}",
+            engine="redis",
+            engine_version=cache.version,
+            node_type=NODE_TYPE[d.sizes.cache.size],
+            num_cache_clusters=2 if prod else 1,
+            automatic_failover_enabled=prod,
+            multi_az_enabled=prod,
+            port=6379,
+            subnet_group_name=subnets.name,
+            security_group_ids=[args.security_group_id],
+            at_rest_encryption_enabled=True,
+            transit_encryption_enabled=True,
+            auth_token=args.auth_token,
+            snapshot_retention_limit=7 if prod else 0,
+            auto_minor_version_upgrade=True,
+            apply_immediately=not prod,
+            opts=child,
+        )
+        self.port = 6379
+        self.register_outputs({"address": self.group.primary_endpoint_address})

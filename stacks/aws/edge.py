@@ -1,0 +1,242 @@
+"""Edge: the public front door. ALB with HTTPS only (TLS 1.2+), HTTP redirected, ACM certificate.
+
+Production adds an AWS WAF web ACL (AWS managed rule groups plus a rate limit), ALB access
+logs to an encrypted, private S3 bucket, and deletion protection on the load balancer.
+The certificate is DNS-validated: the records to create are stack outputs, since a council's
+DNS usually lives outside AWS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from councilkit.blueprints.deployment import Deployment
+from councilkit.stacks.spec import short_name
+
+from . import iam
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2 only
+MANAGED_RULE_GROUPS = (
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesSQLiRuleSet",
+    "AWSManagedRulesAmazonIpReputationList",
+)
+RATE_LIMIT_PER_5_MIN = 2000
+# Regions that predate log delivery by service principal still need the regional ELB account.
+ELB_ACCOUNT = {"eu-west-2": "652711504416", "eu-west-1": "156460612806", "us-east-1": "127311923021"}
+
+
+@dataclass
+class EdgeArgs:
+    deployment: Deployment
+    vpc_id: pulumi.Input[str]
+    subnet_ids: list[pulumi.Input[str]]
+    security_group_id: pulumi.Input[str]
+    app_port: int
+
+
+class Edge(pulumi.ComponentResource):
+    def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("councilkit:aws:Edge", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        d = args.deployment
+        web = d.blueprint.web
+        hc = web.health_check
+        prod = d.production
+        logs = self._access_log_bucket(name, d, child) if prod else None
+        self.load_balancer = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            name=short_name(d, 32),
+            load_balancer_type="application",
+            internal=False,
+            subnets=args.subnet_ids,
+            security_groups=[args.security_group_id],
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=prod,
+            idle_timeout=120,
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=logs.bucket, enabled=True) if logs else None,
+            opts=child,
+        )
+        self.target_group = aws.lb.TargetGroup(
+            f"{name}-web",
+            name=short_name(d, 32),
+            port=args.app_port,
+            protocol="HTTP",
+            target_type="ip",
+            vpc_id=args.vpc_id,
+            deregistration_delay=30,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                path=hc.path,
+                matcher=hc.healthy_codes,
+                interval=hc.interval_seconds,
+                timeout=min(10, hc.interval_seconds - 1),
+                healthy_threshold=2,
+                unhealthy_threshold=3,
+            ),
+            stickiness=aws.lb.TargetGroupStickinessArgs(type="lb_cookie", enabled=True, cookie_duration=3600),
+            opts=child,
+        )
+        self.certificate = aws.acm.Certificate(
+            f"{name}-cert", domain_name=d.domain, validation_method="DNS", opts=child
+        )
+        self.validation_records = self.certificate.domain_validation_options.apply(
+            lambda options: [
+                {"name": o.resource_record_name, "type": o.resource_record_type, "value": o.resource_record_value}
+                for o in options
+            ]
+        )
+        # Waits until the council has created the validation record in its DNS.
+        validation = aws.acm.CertificateValidation(
+            f"{name}-cert", certificate_arn=self.certificate.arn, opts=child
+        )
+        self.https = aws.lb.Listener(
+            f"{name}-https",
+            load_balancer_arn=self.load_balancer.arn,
+            port=443,
+            protocol="HTTPS",
+            ssl_policy=TLS_POLICY,
+            certificate_arn=validation.certificate_arn,
+            default_actions=[aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=self.target_group.arn)],
+            opts=child,
+        )
+        aws.lb.Listener(
+            f"{name}-http",
+            load_balancer_arn=self.load_balancer.arn,
+            port=80,
+            protocol="HTTP",
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(
+                    type="redirect",
+                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                        protocol="HTTPS", port="443", status_code="HTTP_301"
+                    ),
+                )
+            ],
+            opts=child,
+        )
+        if prod:
+            self._waf(name, d, child)
+        self.register_outputs({"dns_name": self.load_balancer.dns_name})
+
+    def _access_log_bucket(self, name: str, d: Deployment, child) -> aws.s3.Bucket:
+        bucket = aws.s3.Bucket(f"{name}-access-logs", force_destroy=False, opts=child)
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-access-logs",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-access-logs",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="AES256"  # ALB log delivery supports SSE-S3 only
+                    )
+                )
+            ],
+            opts=child,
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-access-logs",
+            bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-access-logs",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-access-logs",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=365),
+                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                        noncurrent_days=30
+                    ),
+                )
+            ],
+            opts=child,
+        )
+        writer = (
+            {"AWS": f"arn:aws:iam::{ELB_ACCOUNT[d.region]}:root"}
+            if d.region in ELB_ACCOUNT
+            else {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-access-logs",
+            bucket=bucket.id,
+            policy=iam.document(
+                {
+                    "Sid": "AlbLogDelivery",
+                    "Effect": "Allow",
+                    "Principal": writer,
+                    "Action": "s3:PutObject",
+                    "Resource": pulumi.Output.concat(bucket.arn, "/AWSLogs/*"),
+                },
+                {
+                    "Sid": "DenyWithoutTLS",
+                    "Effect": "Deny",
+                    "Principal": {"AWS": "*"},
+                    "Action": "s3:*",
+                    "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+            ),
+            opts=child,
+        )
+        return bucket
+
+    def _waf(self, name: str, d: Deployment, child) -> None:
+        def visibility(metric: str):
+            return aws.wafv2.WebAclVisibilityConfigArgs(
+                cloudwatch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=True
+            )
+
+        rules = [
+            aws.wafv2.WebAclRuleArgs(
+                name=group,
+                priority=i,
+                override_action=aws.wafv2.WebAclRuleOverrideActionArgs(none=aws.wafv2.WebAclRuleOverrideActionNoneArgs()),
+                statement=aws.wafv2.WebAclRuleStatementArgs(
+                    managed_rule_group_statement=aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs(
+                        vendor_name="AWS", name=group
+                    )
+                ),
+                visibility_config=visibility(group),
+            )
+            for i, group in enumerate(MANAGED_RULE_GROUPS)
+        ]
+        rules.append(
+            aws.wafv2.WebAclRuleArgs(
+                name="rate-limit",
+                priority=len(rules),
+                action=aws.wafv2.WebAclRuleActionArgs(block=aws.wafv2.WebAclRuleActionBlockArgs()),
+                statement=aws.wafv2.WebAclRuleStatementArgs(
+                    rate_based_statement=aws.wafv2.WebAclRuleStatementRateBasedStatementArgs(
+                        limit=RATE_LIMIT_PER_5_MIN, aggregate_key_type="IP"
+                    )
+                ),
+                visibility_config=visibility("rate-limit"),
+            )
+        )
+        self.web_acl = aws.wafv2.WebAcl(
+            f"{name}-waf",
+            scope="REGIONAL",
+            default_action=aws.wafv2.WebAclDefaultActionArgs(allow=aws.wafv2.WebAclDefaultActionAllowArgs()),
+            rules=rules,
+            visibility_config=visibility(f"{d.app_id}-waf"),
+            opts=child,
+        )
+        aws.wafv2.WebAclAssociation(
+            f"{name}-waf", resource_arn=self.load_balancer.arn, web_acl_arn=self.web_acl.arn, opts=child
+        )

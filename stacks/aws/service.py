@@ -1,0 +1,276 @@
+"""Service: the app's processes on ECS Fargate, with logs and least-privilege roles.
+
+- web: an ECS service behind the load balancer (replicas from the tier; ≥2 in production),
+  rolled back automatically if a new version fails its health checks.
+- cron: a task definition run by EventBridge Scheduler on the blueprint's schedule.
+- worker: an ECS service with no load balancer.
+Production tasks run in private subnets with no public IP; trials run on Fargate Spot.
+The execution role may read only this deployment's secrets, log group and image repository; the
+task role may only mount this deployment's file system through its access points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from councilkit.blueprints.deployment import Deployment
+from councilkit.blueprints.model import Container
+from councilkit.stacks.spec import image_of, mounts_of, render_env, size_of
+
+from . import iam
+from .fargate import task_size
+from .schedule import aws_cron
+
+
+@dataclass
+class ServiceArgs:
+    deployment: Deployment
+    cluster_name: str
+    subnet_ids: list[pulumi.Input[str]]
+    assign_public_ip: bool
+    security_group_id: pulumi.Input[str]
+    target_group_arn: pulumi.Input[str]
+    log_retention_days: int
+    secret_env: dict[str, pulumi.Input[str]]
+    """env name → Secrets Manager ARN, for every container (database, cache)."""
+    blueprint_secret_arns: dict[str, pulumi.Input[str]]
+    """blueprint secret name → ARN, injected where a container's secret_env asks."""
+    extra_env: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    file_system: aws.efs.FileSystem | None = None
+    access_points: dict[str, aws.efs.AccessPoint] = field(default_factory=dict)
+    registry: object | None = None
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+
+
+class Service(pulumi.ComponentResource):
+    def __init__(self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("councilkit:aws:Service", name, None, opts)
+        self._name = name
+        self._args = args
+        child = pulumi.ResourceOptions(parent=self)
+        self._child = child
+        d = args.deployment
+        self.cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            name=args.cluster_name,
+            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
+            opts=child,
+        )
+        aws.ecs.ClusterCapacityProviders(
+            f"{name}-capacity",
+            cluster_name=self.cluster.name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+            opts=child,
+        )
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=f"/councilkit/{d.stack_name}", retention_in_days=args.log_retention_days, opts=child
+        )
+        self.execution_role = self._execution_role()
+        self.task_role = self._task_role()
+        self.task_definitions: dict[str, aws.ecs.TaskDefinition] = {}
+        self.services: dict[str, aws.ecs.Service] = {}
+        for container in d.blueprint.containers:
+            task = self._task_definition(container)
+            self.task_definitions[container.name] = task
+            if container.role == "cron":
+                self._schedule(container, task)
+            else:
+                self._service(container, task)
+        self.register_outputs({"cluster": self.cluster.name, "log_group": self.log_group.name})
+
+    # --- roles -------------------------------------------------------------------------------
+    def _execution_role(self) -> aws.iam.Role:
+        a = self._args
+        secret_arns = [arn for _, arn in sorted({**a.secret_env, **a.blueprint_secret_arns}.items())]
+        statements = [
+            iam.allow(["logs:CreateLogStream", "logs:PutLogEvents"], [pulumi.Output.concat(self.log_group.arn, ":*")]),
+        ]
+        if secret_arns:
+            statements.append(iam.allow(["secretsmanager:GetSecretValue"], secret_arns))
+        if a.registry is not None:
+            statements.append(
+                iam.allow(
+                    ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                    [a.registry.repository.arn],
+                )
+            )
+            # GetAuthorizationToken is account-wide by design: it takes no resource but "*".
+            statements.append(iam.allow(["ecr:GetAuthorizationToken"], ["*"]))
+        return iam.role(f"{self._name}-execution", "ecs-tasks.amazonaws.com", iam.document(*statements), self._child)
+
+    def _task_role(self) -> aws.iam.Role:
+        a = self._args
+        policy = None
+        if a.file_system is not None:
+            policy = iam.document(
+                {
+                    **iam.allow(
+                        ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"], [a.file_system.arn]
+                    ),
+                    "Condition": {
+                        "ArnEquals": {
+                            "elasticfilesystem:AccessPointArn": [ap.arn for _, ap in sorted(a.access_points.items())]
+                        }
+                    },
+                }
+            )
+        return iam.role(f"{self._name}-task", "ecs-tasks.amazonaws.com", policy, self._child)
+
+    # --- tasks -------------------------------------------------------------------------------
+    def _container_definition(self, container: Container) -> dict:
+        a = self._args
+        d = a.deployment
+        env = {**render_env(container, d), **a.extra_env}
+        secrets = dict(a.secret_env)
+        for env_name, secret_name in container.secret_env.items():
+            secrets[env_name] = a.blueprint_secret_arns[secret_name]
+        registry_url = a.registry.url if a.registry is not None else None
+        image = (
+            container.image
+            if container.image
+            else pulumi.Output.concat(registry_url, ":", container.build.tag)
+        )
+        definition = {
+            "name": container.name,
+            "image": image,
+            "essential": True,
+            "environment": [{"name": k, "value": v} for k, v in sorted(env.items())],
+            "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())],
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": self.log_group.name,
+                    "awslogs-region": d.region,
+                    "awslogs-stream-prefix": container.name,
+                },
+            },
+            "mountPoints": [
+                {"sourceVolume": f.name, "containerPath": f.path, "readOnly": False}
+                for f in mounts_of(d, container)
+            ],
+        }
+        if container.port:
+            definition["portMappings"] = [{"containerPort": container.port, "protocol": "tcp"}]
+        if container.command:
+            definition["command"] = container.command
+        if container.entrypoint:
+            definition["entryPoint"] = container.entrypoint
+        if container.user:
+            definition["user"] = container.user
+        return definition
+
+    def _task_definition(self, container: Container) -> aws.ecs.TaskDefinition:
+        a = self._args
+        d = a.deployment
+        size = size_of(d, container)
+        cpu, memory = task_size(size.cpu, size.memory_gib)
+        volumes = [
+            aws.ecs.TaskDefinitionVolumeArgs(
+                name=f.name,
+                efs_volume_configuration=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationArgs(
+                    file_system_id=a.file_system.id,
+                    transit_encryption="ENABLED",
+                    authorization_config=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationAuthorizationConfigArgs(
+                        access_point_id=a.access_points[f.name].id, iam="ENABLED"
+                    ),
+                ),
+            )
+            for f in mounts_of(d, container)
+        ]
+        return aws.ecs.TaskDefinition(
+            f"{self._name}-{container.name}",
+            family=f"{d.stack_name}-{container.name}"[:255],
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(cpu),
+            memory=str(memory),
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX", cpu_architecture="X86_64"
+            ),
+            execution_role_arn=self.execution_role.arn,
+            task_role_arn=self.task_role.arn,
+            container_definitions=pulumi.Output.json_dumps([self._container_definition(container)]),
+            volumes=volumes,
+            opts=self._child,
+        )
+
+    def _network(self, args_cls):
+        a = self._args
+        return args_cls(
+            subnets=a.subnet_ids, security_groups=[a.security_group_id], assign_public_ip=a.assign_public_ip
+        )
+
+    def _capacity(self, args_cls):
+        provider = "FARGATE" if self._args.deployment.production else "FARGATE_SPOT"
+        return [args_cls(capacity_provider=provider, weight=1)]
+
+    def _service(self, container: Container, task: aws.ecs.TaskDefinition) -> None:
+        a = self._args
+        d = a.deployment
+        replicas = size_of(d, container).replicas
+        web = container.role == "web"
+        self.services[container.name] = aws.ecs.Service(
+            f"{self._name}-{container.name}",
+            cluster=self.cluster.arn,
+            task_definition=task.arn,
+            desired_count=replicas,
+            capacity_provider_strategies=self._capacity(aws.ecs.ServiceCapacityProviderStrategyArgs),
+            network_configuration=self._network(aws.ecs.ServiceNetworkConfigurationArgs),
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=a.target_group_arn, container_name=container.name, container_port=container.port
+                )
+            ] if web else None,
+            health_check_grace_period_seconds=container.health_check.grace_seconds if web else None,
+            # Never more tasks than asked: apps sharing code on EFS (Nextcloud) must not run two
+            # versions side by side for long, so replace half at a time in production.
+            deployment_minimum_healthy_percent=50 if d.production else 0,
+            deployment_maximum_percent=100,
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+            enable_execute_command=False,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            wait_for_steady_state=False,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=a.depends_on),
+        )
+
+    def _schedule(self, container: Container, task: aws.ecs.TaskDefinition) -> None:
+        a = self._args
+        d = a.deployment
+        role = iam.role(
+            f"{self._name}-{container.name}-scheduler",
+            "scheduler.amazonaws.com",
+            iam.document(
+                iam.allow(["ecs:RunTask"], [task.arn_without_revision.apply(lambda arn: f"{arn}:*")]),
+                iam.allow(["iam:PassRole"], [self.execution_role.arn, self.task_role.arn]),
+            ),
+            self._child,
+        )
+        aws.scheduler.Schedule(
+            f"{self._name}-{container.name}",
+            schedule_expression=aws_cron(container.schedule),
+            schedule_expression_timezone="UTC",
+            flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
+            description=f"{d.app_id} {container.name} ({container.schedule} UTC)",
+            target=aws.scheduler.ScheduleTargetArgs(
+                arn=self.cluster.arn,
+                role_arn=role.arn,
+                ecs_parameters=aws.scheduler.ScheduleTargetEcsParametersArgs(
+                    task_definition_arn=task.arn_without_revision,
+                    task_count=1,
+                    capacity_provider_strategies=self._capacity(
+                        aws.scheduler.ScheduleTargetEcsParametersCapacityProviderStrategyArgs
+                    ),
+                    network_configuration=self._network(
+                        aws.scheduler.ScheduleTargetEcsParametersNetworkConfigurationArgs
+                    ),
+                    propagate_tags="TASK_DEFINITION",
+                    enable_ecs_managed_tags=True,
+                ),
+                retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(maximum_retry_attempts=0),
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=a.depends_on),
+        )

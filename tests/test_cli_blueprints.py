@@ -1,0 +1,60 @@
+"""`councilkit blueprints list|show` and a fast `--help`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def test_list_json_names_each_app_with_versions_and_metadata(cli):
+    rows = json.loads(cli("blueprints", "list", "--json").stdout)
+    by_id = {r["id"]: r for r in rows}
+    assert set(by_id) >= {"localgov-drupal", "nextcloud"}
+    assert by_id["nextcloud"]["versions"] == ["1.0.0"] and by_id["nextcloud"]["licence"].startswith("AGPL")
+    assert by_id["localgov-drupal"]["database"].startswith("mariadb")
+
+
+def test_show_resolves_id_alone_to_the_newest_version(cli):
+    doc = json.loads(cli("blueprints", "show", "nextcloud", "--json").stdout)
+    assert doc["id"] == "nextcloud" and doc["version"] == "1.0.0"
+    assert doc["app"]["maintainer"]["name"]
+
+
+def test_show_yaml_says_where_the_file_is(cli):
+    result = cli("blueprints", "show", "localgov-drupal@1.0.0")
+    assert result.returncode == 0
+    assert result.stdout.startswith("# localgov-drupal@1.0.0 from ") and "containers:" in result.stdout
+
+
+def test_help_imports_no_cloud_sdk():
+    code = (
+        "import sys\n"
+        "from councilkit.cli.main import cli\n"
+        "try:\n    cli.main(['--help'], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_aws', 'pulumi_azure_native', 'pulumi_random')]\n"
+        "print(len(loaded))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "0"
+
+
+def test_plan_help_imports_no_cloud_sdk():
+    code = (
+        "import sys\n"
+        "from councilkit.cli.main import cli\n"
+        "try:\n    cli.main(['plan', '--help'], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('pulumi')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_shipped_json_schema_matches_the_model():
+    from councilkit.blueprints.loader import BUILTIN_DIR
+    from councilkit.blueprints.model import Blueprint
+
+    shipped = json.loads((BUILTIN_DIR / "schema.json").read_text())
+    assert shipped == json.loads(json.dumps(Blueprint.model_json_schema())), (
+        "regenerate blueprints/schema.json from blueprints/model.py"
+    )
