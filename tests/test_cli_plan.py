@@ -80,3 +80,10 @@ def test_extra_blueprint_folder_adds_an_app_without_code(cli, tmp_path):
     planned = cli("plan", "intranet", "--blueprints", str(tmp_path))
     assert planned.returncode == 0, planned.stderr
     assert "intranet@1.0.0" in planned.stdout
+
+
+def test_plan_json_is_an_ordinary_readable_file(cli, tmp_path):
+    out = tmp_path / "plan.json"
+    assert cli("plan", "nextcloud", "--json", str(out)).returncode == 0
+    assert out.stat().st_mode & 0o044 == 0o044
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
