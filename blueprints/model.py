@@ -22,6 +22,15 @@ PLACEHOLDERS = ("domain", "url", "council", "contact", "network_cidr")
 PLACEHOLDER_RE = re.compile(r"\$\{([a-z_]+)\}")
 
 
+def pinned(image: str | None) -> str | None:
+    """An image must name an exact release: a tag with a version number, never `latest`."""
+    if image is not None:
+        tag = image.rsplit(":", 1)[-1]
+        if tag == "latest" or not re.search(r"\d", tag):
+            raise ValueError(f"expected an image pinned to an exact version tag, got {image!r}")
+    return image
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -54,6 +63,11 @@ class ImageBuild(Strict):
     args: dict[str, str] = Field(default_factory=dict)
     tag: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
+    @field_validator("base")
+    @classmethod
+    def _pinned(cls, value: str) -> str:
+        return pinned(value)
+
 
 class HealthCheck(Strict):
     path: str = Field(pattern=r"^/")
@@ -85,6 +99,11 @@ class Container(Strict):
     health_check: HealthCheck | None = None
     mounts: list[str] | None = Field(default=None, description="names in `files`; default all")
     user: str | None = None
+
+    @field_validator("image")
+    @classmethod
+    def _pinned(cls, value: str | None) -> str | None:
+        return pinned(value)
 
     @field_validator("env", "secret_env")
     @classmethod
@@ -123,8 +142,6 @@ class Container(Strict):
             raise ValueError("a cron container needs schedule")
         if self.role != "cron" and self.schedule is not None:
             raise ValueError("only cron containers take schedule")
-        if self.image is not None and self.image.endswith(":latest"):
-            raise ValueError("image must be pinned to an exact tag, not latest")
         return self
 
 

@@ -83,6 +83,23 @@ def test_target_group_health_check_uses_the_blueprint_path(case):
     assert tg.inputs["targetType"] == "ip"
 
 
+def test_host_header_apps_get_a_container_check_with_their_domain(plan_of):
+    d, plan = plan_of("nextcloud", "aws", "production")
+    tg = plan.one("aws:lb/targetGroup:TargetGroup")
+    assert tg.inputs["healthCheck"]["matcher"] == "200,400"
+    web = next(t for t in plan.of_type("aws:ecs/taskDefinition:TaskDefinition") if t.name.endswith("-web"))
+    check = container_definitions(web)[0]["healthCheck"]
+    assert f"Host: {d.domain}" in check["command"][1] and "/status.php" in check["command"][1]
+    assert check["startPeriod"] <= 300
+
+
+def test_apps_that_trust_private_hosts_keep_a_strict_alb_check(plan_of):
+    _, plan = plan_of("localgov-drupal", "aws", "production")
+    assert plan.one("aws:lb/targetGroup:TargetGroup").inputs["healthCheck"]["matcher"] == "200"
+    web = next(t for t in plan.of_type("aws:ecs/taskDefinition:TaskDefinition") if t.name.endswith("-web"))
+    assert "healthCheck" not in container_definitions(web)[0]
+
+
 def test_web_service_replicas_subnets_and_public_ip_follow_the_tier(case):
     d, plan = case
     web = next(s for s in plan.of_type("aws:ecs/service:Service") if s.name.endswith("-web"))

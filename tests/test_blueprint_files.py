@@ -338,7 +338,7 @@ def test_latest_image_is_rejected_naming_file_and_field(tmp_path):
     with pytest.raises(UserError) as err:
         load_file(path)
     assert str(path) in str(err.value)
-    assert "containers[0]" in str(err.value)
+    assert "containers[0].image" in str(err.value)
     assert "latest" in str(err.value)
 
 

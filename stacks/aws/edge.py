@@ -30,6 +30,15 @@ RATE_LIMIT_PER_5_MIN = 2000
 ELB_ACCOUNT = {"eu-west-2": "652711504416", "eu-west-1": "156460612806", "us-east-1": "127311923021"}
 
 
+def alb_matcher(hc) -> str:
+    """An ALB health check cannot set a Host header, and apps that answer only their own domain
+    (Nextcloud's trusted_domains) return 400 to a check addressed to the task IP. For those the
+    ALB also accepts 400, which still proves the web server and PHP answer, and the task's own
+    container health check (service.py) asks with the right Host and must get a real 200; ECS
+    replaces a task that fails it."""
+    return f"{hc.healthy_codes},400" if hc.host_header else hc.healthy_codes
+
+
 @dataclass
 class EdgeArgs:
     deployment: Deployment
@@ -71,7 +80,7 @@ class Edge(pulumi.ComponentResource):
             deregistration_delay=30,
             health_check=aws.lb.TargetGroupHealthCheckArgs(
                 path=hc.path,
-                matcher=hc.healthy_codes,
+                matcher=alb_matcher(hc),
                 interval=hc.interval_seconds,
                 timeout=min(10, hc.interval_seconds - 1),
                 healthy_threshold=2,

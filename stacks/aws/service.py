@@ -25,6 +25,20 @@ from .fargate import task_size
 from .schedule import aws_cron
 
 
+def host_header_check(container: Container, domain: str) -> dict:
+    """A container health check that sends the site's Host, for apps the ALB cannot check
+    properly (see edge.alb_matcher). curl ships in the official php/* based images."""
+    hc = container.health_check
+    url = f"http://localhost:{container.port}{hc.path}"
+    return {
+        "command": ["CMD-SHELL", f"curl -fsS -o /dev/null -H 'Host: {domain}' {url} || exit 1"],
+        "interval": hc.interval_seconds,
+        "timeout": 10,
+        "retries": 3,
+        "startPeriod": min(hc.grace_seconds, 300),  # ECS allows at most 300 s
+    }
+
+
 @dataclass
 class ServiceArgs:
     deployment: Deployment
@@ -154,6 +168,8 @@ class Service(pulumi.ComponentResource):
         }
         if container.port:
             definition["portMappings"] = [{"containerPort": container.port, "protocol": "tcp"}]
+        if container.health_check and container.health_check.host_header:
+            definition["healthCheck"] = host_header_check(container, d.domain)
         if container.command:
             definition["command"] = container.command
         if container.entrypoint:
