@@ -17,9 +17,11 @@ SLUG = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
 ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 # A pinned image: name:tag where the tag is an exact version, never "latest".
 PINNED_IMAGE = r"^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
-# Placeholders a blueprint may use in env values; the stack fills them in.
+# Placeholders a blueprint may use in env values; the stack fills them in. `${service.NAME}` is
+# the host:port at which the internal service NAME answers other containers of the app.
 PLACEHOLDERS = ("domain", "url", "council", "contact", "network_cidr")
-PLACEHOLDER_RE = re.compile(r"\$\{([a-z_]+)\}")
+PLACEHOLDER_RE = re.compile(r"\$\{([a-z_]+|service\.[a-z][a-z0-9-]*)\}")
+SERVICE_PREFIX = "service."
 
 
 def pinned(image: str | None) -> str | None:
@@ -82,10 +84,16 @@ class HealthCheck(Strict):
 
 
 class Container(Strict):
-    """One process of the app. `web` takes traffic; `cron` runs on a schedule; `worker` runs always."""
+    """One process of the app.
+
+    `web` takes the public traffic (exactly one per app); `service` answers only other containers
+    of the app, at `${service.NAME}`; `worker` runs always with no port; `cron` runs once per
+    schedule. A `singleton` never has two copies running, even during a rollout.
+    """
 
     name: str = Field(pattern=SLUG)
-    role: Literal["web", "cron", "worker"]
+    role: Literal["web", "service", "worker", "cron"]
+    singleton: bool = False
     image: str | None = Field(default=None, pattern=PINNED_IMAGE)
     build: ImageBuild | None = None
     port: int | None = Field(default=None, ge=1, le=65535)
@@ -118,7 +126,7 @@ class Container(Strict):
     def _placeholders(cls, value: dict[str, str]) -> dict[str, str]:
         for key, text in value.items():
             for name in PLACEHOLDER_RE.findall(text):
-                if name not in PLACEHOLDERS:
+                if name not in PLACEHOLDERS and not name.startswith(SERVICE_PREFIX):
                     raise ValueError(
                         f"{key}: unknown placeholder ${{{name}}}; expected one of "
                         + ", ".join("${%s}" % p for p in PLACEHOLDERS)
@@ -138,6 +146,8 @@ class Container(Strict):
             raise ValueError("exactly one of image (pinned name:tag) or build")
         if self.role == "web" and (self.port is None or self.health_check is None):
             raise ValueError("a web container needs port and health_check")
+        if self.role == "service" and self.port is None:
+            raise ValueError("a service container needs port")
         if self.role == "cron" and self.schedule is None:
             raise ValueError("a cron container needs schedule")
         if self.role != "cron" and self.schedule is not None:
@@ -183,9 +193,13 @@ class CacheEnv(Strict):
 
 
 class Cache(Strict):
+    name: str = Field(default="cache", pattern=SLUG)
     engine: Literal["redis"]
     version: str = Field(pattern=r"^\d+(\.\d+)?$")
     env: CacheEnv
+    eviction: Literal["allkeys-lru", "volatile-lru", "noeviction"] = Field(
+        default="volatile-lru", description="noeviction for queues, allkeys-lru for pure caches"
+    )
 
 
 class Secret(Strict):
@@ -196,9 +210,15 @@ class Secret(Strict):
 
 
 class Upgrade(Strict):
+    """One-off commands, run once from one copy of `container` (its image, env and files)."""
+
     container: str = Field(pattern=SLUG, description="container whose image and env run the steps")
     commands: list[list[str]] = Field(default_factory=list)
     notes: str = ""
+
+
+class Install(Upgrade):
+    """Commands run once after the first rollout (e.g. creating a site); upgrades use `upgrade`."""
 
 
 class ProcessSize(Strict):
@@ -238,7 +258,9 @@ class Blueprint(Strict):
     database: Database | None = None
     files: list[SharedPath] = Field(default_factory=list)
     cache: Cache | None = None
+    caches: list[Cache] = Field(default_factory=list, description="more caches beside `cache`")
     secrets: list[Secret] = Field(default_factory=list)
+    install: Install | None = None
     upgrade: Upgrade
     tiers: Tiers
 
@@ -260,8 +282,21 @@ class Blueprint(Strict):
             for mount in c.mounts or []:
                 if mount not in file_names:
                     raise ValueError(f"containers.{c.name}.mounts: no files entry named {mount!r}")
-        if self.upgrade.container not in names:
-            raise ValueError(f"upgrade.container: no container named {self.upgrade.container!r}")
+        for steps in ("install", "upgrade"):
+            chosen = getattr(self, steps)
+            if chosen is not None and chosen.container not in names:
+                raise ValueError(f"{steps}.container: no container named {chosen.container!r}")
+        services = {c.name for c in self.containers if c.role == "service"}
+        for c in self.containers:
+            for key, text in c.env.items():
+                for ref in PLACEHOLDER_RE.findall(text):
+                    if ref.startswith(SERVICE_PREFIX) and ref[len(SERVICE_PREFIX):] not in services:
+                        raise ValueError(
+                            f"containers.{c.name}.env.{key}: ${{{ref}}} names no container with role service"
+                        )
+        cache_names = [cache.name for cache in self.all_caches]
+        if len(set(cache_names)) != len(cache_names):
+            raise ValueError("caches: names must be unique")
         for tier_name in ("trial", "production"):
             tier: TierSizes = getattr(self.tiers, tier_name)
             missing = set(names) - set(tier.processes)
@@ -272,13 +307,20 @@ class Blueprint(Strict):
                 )
             if (self.database is None) != (tier.database is None):
                 raise ValueError(f"tiers.{tier_name}.database: give it if and only if database is set")
-            if (self.cache is None) != (tier.cache is None):
-                raise ValueError(f"tiers.{tier_name}.cache: give it if and only if cache is set")
+            if (not self.all_caches) != (tier.cache is None):
+                raise ValueError(f"tiers.{tier_name}.cache: give it if and only if a cache is set")
+            for c in self.containers:
+                if c.singleton and tier.processes[c.name].replicas != 1:
+                    raise ValueError(f"tiers.{tier_name}.processes.{c.name}.replicas: a singleton runs 1")
         return self
 
     @property
     def ref(self) -> str:
         return f"{self.id}@{self.version}"
+
+    @property
+    def all_caches(self) -> list[Cache]:
+        return ([self.cache] if self.cache else []) + list(self.caches)
 
     @property
     def web(self) -> Container:

@@ -6,7 +6,7 @@ import hashlib
 import re
 
 from councilkit.blueprints.deployment import Deployment
-from councilkit.blueprints.model import PLACEHOLDER_RE, Container, ProcessSize
+from councilkit.blueprints.model import PLACEHOLDER_RE, SERVICE_PREFIX, Container, ProcessSize
 
 NETWORK_CIDR = "10.20.0.0/16"
 
@@ -36,9 +36,19 @@ def placeholders(d: Deployment, network_cidr: str = NETWORK_CIDR) -> dict[str, s
     }
 
 
-def render_env(container: Container, d: Deployment, network_cidr: str = NETWORK_CIDR) -> dict[str, str]:
-    """The container's plain env with ${...} placeholders filled (secrets are never in here)."""
+def render_env(
+    container: Container,
+    d: Deployment,
+    network_cidr: str = NETWORK_CIDR,
+    services: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """The container's plain env with ${...} placeholders filled (secrets are never in here).
+
+    `services` maps each internal service's name to the host:port other containers reach it at;
+    each cloud knows its own service discovery, so it passes the addresses in.
+    """
     values = placeholders(d, network_cidr)
+    values.update({f"{SERVICE_PREFIX}{name}": address for name, address in (services or {}).items()})
     return {
         key: PLACEHOLDER_RE.sub(lambda m: values[m.group(1)], text)
         for key, text in sorted(container.env.items())

@@ -375,3 +375,42 @@ def test_missing_dockerfile_beside_the_blueprint_is_rejected(tmp_path):
     with pytest.raises(UserError) as err:
         load_file(path)
     assert "build.dockerfile" in str(err.value)
+
+
+# --- the model's rules for bigger apps (services, singletons, caches) ---------------------------
+
+FIXTURE_APP = Path(__file__).parent / "fixtures" / "blueprints" / "queue-app" / "1.0.0.yaml"
+
+
+def _fixture_with(tmp_path, edit):
+    data = yaml.safe_load(FIXTURE_APP.read_text())
+    edit(data)
+    folder = tmp_path / "queue-app"
+    folder.mkdir()
+    path = folder / "1.0.0.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_fixture_with_services_singletons_and_two_caches_loads():
+    bp = load_file(FIXTURE_APP)
+    assert [c.name for c in bp.all_caches] == ["cache", "queue"]
+    assert bp.install.container == "backend"
+
+
+def test_service_placeholder_must_name_a_service_container(tmp_path):
+    path = _fixture_with(tmp_path, lambda d: d["containers"][0]["env"].update(X="${service.nope}"))
+    with pytest.raises(UserError, match=r"\$\{service\.nope\} names no container with role service"):
+        load_file(path)
+
+
+def test_singleton_with_two_replicas_is_rejected(tmp_path):
+    path = _fixture_with(tmp_path, lambda d: d["tiers"]["production"]["processes"]["scheduler"].update(replicas=2))
+    with pytest.raises(UserError, match=r"tiers.production.processes.scheduler.replicas: a singleton runs 1"):
+        load_file(path)
+
+
+def test_service_without_port_is_rejected(tmp_path):
+    path = _fixture_with(tmp_path, lambda d: d["containers"][1].pop("port"))
+    with pytest.raises(UserError, match="a service container needs port"):
+        load_file(path)

@@ -28,7 +28,10 @@ from .service import Service, ServiceArgs
 LOG_RETENTION_DAYS = {"trial": 30, "production": 365}
 MONTHLY_BUDGET_USD = {"trial": 100, "production": 900}
 DB_PASSWORD = "database-password"
-CACHE_TOKEN = "cache-auth-token"
+
+
+def cache_token(cache) -> str:
+    return f"{cache.name}-auth-token"
 
 
 def _secret_specs(d: Deployment) -> list[SecretSpec]:
@@ -36,9 +39,32 @@ def _secret_specs(d: Deployment) -> list[SecretSpec]:
     specs = [SecretSpec(s.name, s.description, s.length, s.special) for s in bp.secrets]
     if bp.database:
         specs.append(SecretSpec(DB_PASSWORD, f"{bp.database.engine} password for {bp.database.user}", 40))
-    if bp.cache:
-        specs.append(SecretSpec(CACHE_TOKEN, "Redis AUTH token", 64))
+    for cache in bp.all_caches:
+        specs.append(SecretSpec(cache_token(cache), f"Redis AUTH token of {cache.name}", 64))
     return specs
+
+
+def _one_off(d: Deployment, service: Service, subnets, security_group) -> dict:
+    """How `councilkit up`/`upgrade` run install and upgrade steps once: an ECS RunTask of the
+    named container's task definition with the command overridden, in the app's own network."""
+    bp = d.blueprint
+    steps = {"upgrade": bp.upgrade}
+    if bp.install:
+        steps["install"] = bp.install
+    return {
+        "cluster": service.cluster.name,
+        "subnets": subnets,
+        "security_groups": [security_group],
+        "assign_public_ip": not d.production,
+        **{
+            kind: {
+                "task_definition": service.task_definitions[s.container].arn,
+                "container": s.container,
+                "commands": s.commands,
+            }
+            for kind, s in steps.items()
+        },
+    }
 
 
 def build_aws(d: Deployment) -> dict:
@@ -53,7 +79,10 @@ def build_aws(d: Deployment) -> dict:
     db_port = {"postgres": 5432}.get(bp.database.engine, 3306) if bp.database else None
     firewall = Firewall(
         name,
-        FirewallArgs(network.vpc.id, web.port, db_port, cache=bp.cache is not None, files=bool(bp.files)),
+        FirewallArgs(
+            network.vpc.id, web.port, db_port, cache=bool(bp.all_caches), files=bool(bp.files),
+            internal_ports=[c.port for c in bp.containers if c.role == "service"],
+        ),
         opts,
     )
     task_subnets = network.private_subnet_ids if d.production else network.public_subnet_ids
@@ -78,18 +107,20 @@ def build_aws(d: Deployment) -> dict:
         extra_env[env.user] = bp.database.user
         secret_env[env.password] = secrets.arns[DB_PASSWORD]
         waits_for.append(database)
-    if bp.cache:
+    for spec in bp.all_caches:
         cache = Cache(
-            name, CacheArgs(d, network.private_subnet_ids, firewall.cache.id, secrets.values[CACHE_TOKEN]), opts
+            f"{name}-{spec.name}" if spec.name != "cache" else name,
+            CacheArgs(d, spec, network.private_subnet_ids, firewall.cache.id, secrets.values[cache_token(spec)]),
+            opts,
         )
-        env = bp.cache.env
+        env = spec.env
         extra_env[env.host] = pulumi.Output.concat(env.host_prefix, cache.group.primary_endpoint_address)
         if env.port:
             extra_env[env.port] = str(cache.port)
         if env.tls:
             extra_env[env.tls] = "true"
         if env.password:
-            secret_env[env.password] = secrets.arns[CACHE_TOKEN]
+            secret_env[env.password] = secrets.arns[cache_token(spec)]
         waits_for.append(cache)
     files = None
     if bp.files:
@@ -117,6 +148,7 @@ def build_aws(d: Deployment) -> dict:
             file_system=files.file_system if files else None,
             access_points=files.access_points if files else {},
             registry=registry,
+            vpc_id=network.vpc.id,
             depends_on=[*waits_for, edge],
         ),
         opts,
@@ -148,4 +180,5 @@ def build_aws(d: Deployment) -> dict:
     }
     if registry:
         outputs["image_repository"] = registry.url
+    outputs["one_off"] = _one_off(d, service, task_subnets, firewall.tasks.id)
     return outputs

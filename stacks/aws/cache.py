@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from councilkit.blueprints.deployment import Deployment
+from councilkit.blueprints.model import Cache as CacheSpec
 
 NODE_TYPE = {"small": "cache.t4g.micro", "medium": "cache.t4g.medium", "large": "cache.m7g.large"}
 
@@ -18,6 +19,7 @@ NODE_TYPE = {"small": "cache.t4g.micro", "medium": "cache.t4g.medium", "large": 
 @dataclass
 class CacheArgs:
     deployment: Deployment
+    cache: CacheSpec
     subnet_ids: list[pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
     auth_token: pulumi.Input[str]
@@ -28,12 +30,19 @@ class Cache(pulumi.ComponentResource):
         super().__init__("councilkit:aws:Cache", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         d = args.deployment
-        cache = d.blueprint.cache
+        cache = args.cache
+        params = aws.elasticache.ParameterGroup(
+            f"{name}-params",
+            family=f"redis{cache.version.split('.')[0]}",
+            parameters=[aws.elasticache.ParameterGroupParameterArgs(name="maxmemory-policy", value=cache.eviction)],
+            opts=child,
+        )
         subnets = aws.elasticache.SubnetGroup(f"{name}-subnets", subnet_ids=args.subnet_ids, opts=child)
         prod = d.production
         self.group = aws.elasticache.ReplicationGroup(
             f"{name}-redis",
-            description=f"{d.app_id} cache for {d.council}",
+            description=f"{d.app_id} {cache.name} for {d.council}",
+            parameter_group_name=params.name,
             engine="redis",
             engine_version=cache.version,
             node_type=NODE_TYPE[d.sizes.cache.size],

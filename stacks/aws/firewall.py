@@ -21,6 +21,8 @@ class FirewallArgs:
     db_port: int | None
     cache: bool
     files: bool
+    internal_ports: list[int]
+    """ports of the app's internal services, open between its own tasks only"""
 
 
 class Firewall(pulumi.ComponentResource):
@@ -56,7 +58,14 @@ class Firewall(pulumi.ComponentResource):
                 aws.ec2.SecurityGroupIngressArgs(
                     protocol="tcp", from_port=args.app_port, to_port=args.app_port,
                     security_groups=[self.edge.id], description="from the load balancer",
-                )
+                ),
+                *[
+                    aws.ec2.SecurityGroupIngressArgs(
+                        protocol="tcp", from_port=port, to_port=port, self=True,
+                        description="between the app's own services",
+                    )
+                    for port in sorted(set(args.internal_ports))
+                ],
             ],
             egress=[
                 aws.ec2.SecurityGroupEgressArgs(

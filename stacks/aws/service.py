@@ -3,7 +3,10 @@
 - web: an ECS service behind the load balancer (replicas from the tier; ≥2 in production),
   rolled back automatically if a new version fails its health checks.
 - cron: a task definition run by EventBridge Scheduler on the blueprint's schedule.
+- service: an ECS service other containers reach by name through a private Cloud Map
+  namespace (`${service.NAME}` in a blueprint becomes `NAME.<namespace>:PORT`).
 - worker: an ECS service with no load balancer.
+- singleton: never two copies, even during a rollout (stop the old task, then start the new).
 Production tasks run in private subnets with no public IP; trials run on Fargate Spot.
 The execution role may read only this deployment's secrets, log group and image repository; the
 task role may only mount this deployment's file system through its access points.
@@ -56,6 +59,7 @@ class ServiceArgs:
     file_system: aws.efs.FileSystem | None = None
     access_points: dict[str, aws.efs.AccessPoint] = field(default_factory=dict)
     registry: object | None = None
+    vpc_id: pulumi.Input[str] | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -82,6 +86,16 @@ class Service(pulumi.ComponentResource):
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=f"/councilkit/{d.stack_name}", retention_in_days=args.log_retention_days, opts=child
         )
+        self.namespace = None
+        self.service_addresses: dict[str, str] = {}
+        internal = [c for c in d.blueprint.containers if c.role == "service"]
+        if internal:
+            namespace = f"{d.app_id}.internal"
+            self.namespace = aws.servicediscovery.PrivateDnsNamespace(
+                f"{name}-namespace", name=namespace, vpc=args.vpc_id,
+                description=f"internal services of {d.app_id}", opts=child,
+            )
+            self.service_addresses = {c.name: f"{c.name}.{namespace}:{c.port}" for c in internal}
         self.execution_role = self._execution_role()
         self.task_role = self._task_role()
         self.task_definitions: dict[str, aws.ecs.TaskDefinition] = {}
@@ -137,7 +151,7 @@ class Service(pulumi.ComponentResource):
     def _container_definition(self, container: Container) -> dict:
         a = self._args
         d = a.deployment
-        env = {**render_env(container, d), **a.extra_env}
+        env = {**render_env(container, d, services=self.service_addresses), **a.extra_env}
         secrets = dict(a.secret_env)
         for env_name, secret_name in container.secret_env.items():
             secrets[env_name] = a.blueprint_secret_arns[secret_name]
@@ -228,6 +242,24 @@ class Service(pulumi.ComponentResource):
         d = a.deployment
         replicas = size_of(d, container).replicas
         web = container.role == "web"
+        registries = None
+        if container.role == "service":
+            discovery = aws.servicediscovery.Service(
+                f"{self._name}-{container.name}",
+                name=container.name,
+                dns_config=aws.servicediscovery.ServiceDnsConfigArgs(
+                    namespace_id=self.namespace.id,
+                    routing_policy="MULTIVALUE",
+                    dns_records=[aws.servicediscovery.ServiceDnsConfigDnsRecordArgs(ttl=10, type="A")],
+                ),
+                health_check_custom_config=aws.servicediscovery.ServiceHealthCheckCustomConfigArgs(failure_threshold=1),
+                opts=self._child,
+            )
+            registries = aws.ecs.ServiceServiceRegistriesArgs(registry_arn=discovery.arn)
+        # Never more tasks than asked: apps sharing code on EFS (Nextcloud) must not run two
+        # versions side by side for long, so production replaces half at a time; a singleton
+        # (a scheduler, a repository that cannot cluster) is stopped before its successor starts.
+        min_healthy = 0 if (container.singleton or not d.production) else 50
         self.services[container.name] = aws.ecs.Service(
             f"{self._name}-{container.name}",
             cluster=self.cluster.arn,
@@ -240,10 +272,9 @@ class Service(pulumi.ComponentResource):
                     target_group_arn=a.target_group_arn, container_name=container.name, container_port=container.port
                 )
             ] if web else None,
+            service_registries=registries,
             health_check_grace_period_seconds=container.health_check.grace_seconds if web else None,
-            # Never more tasks than asked: apps sharing code on EFS (Nextcloud) must not run two
-            # versions side by side for long, so replace half at a time in production.
-            deployment_minimum_healthy_percent=50 if d.production else 0,
+            deployment_minimum_healthy_percent=min_healthy,
             deployment_maximum_percent=100,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
             enable_execute_command=False,
