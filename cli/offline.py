@@ -97,12 +97,16 @@ def _fake_outputs(type_: str, name: str, inputs: dict) -> dict:
     }
     for key, value in extras.items():
         out.setdefault(key, value)
+    if type_.startswith("azure-native:"):
+        from councilkit.stacks.azure.offline_outputs import azure_outputs
+
+        out = azure_outputs(type_, name, out)
     return out
 
 
 def _new_monitor():
     """A MockMonitor that also records parent, type, custom and the secret-aware inputs."""
-    from pulumi.runtime import mocks, rpc
+    from pulumi.runtime import mocks
 
     class Engine(mocks.Mocks):
         def new_resource(self, args: mocks.MockResourceArgs):

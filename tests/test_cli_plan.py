@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 
 def test_plan_with_no_answers_just_works_and_prints_a_summary_line(cli):

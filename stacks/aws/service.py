@@ -21,7 +21,7 @@ import pulumi_aws as aws
 
 from councilkit.blueprints.deployment import Deployment
 from councilkit.blueprints.model import Container
-from councilkit.stacks.spec import image_of, mounts_of, render_env, size_of
+from councilkit.stacks.spec import mounts_of, render_env, size_of
 
 from . import iam
 from .fargate import task_size

@@ -1,0 +1,83 @@
+"""Environment: the Container Apps environment, VNet-integrated, logging to Log Analytics.
+
+Logs go to the workspace through a diagnostic setting (destination `azure-monitor`) rather
+than the workspace's shared key, so no key is copied into the environment. Retention: 30 days
+for trials, 90 for production. Production spreads replicas over availability zones where the
+region has them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azure_native.app as app
+import pulumi_azure_native.monitor as monitor
+import pulumi_azure_native.operationalinsights as operationalinsights
+
+from councilkit.blueprints.deployment import Deployment
+
+from .regions import zone_redundant
+
+RETENTION_DAYS = {"trial": 30, "production": 90}
+
+
+@dataclass
+class EnvironmentArgs:
+    deployment: Deployment
+    resource_group_name: pulumi.Input[str]
+    location: str
+    subnet_id: pulumi.Input[str]
+
+
+class Environment(pulumi.ComponentResource):
+    def __init__(self, name: str, args: EnvironmentArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("councilkit:azure:Environment", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        d = args.deployment
+        self.workspace = operationalinsights.Workspace(
+            f"{name}-logs",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
+            retention_in_days=RETENTION_DAYS[d.tier],
+            # A trial cannot run up a log bill: ingestion stops at 1 GB a day.
+            workspace_capping=None
+            if d.production
+            else operationalinsights.WorkspaceCappingArgs(daily_quota_gb=1),
+            opts=child,
+        )
+        self.environment = app.ManagedEnvironment(
+            f"{name}-env",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            app_logs_configuration=app.AppLogsConfigurationArgs(destination="azure-monitor"),
+            vnet_configuration=app.VnetConfigurationArgs(
+                infrastructure_subnet_id=args.subnet_id,
+                # The web app's ingress is public (HTTPS only); everything else stays in the VNet.
+                internal=False,
+            ),
+            workload_profiles=[
+                app.WorkloadProfileArgs(name="Consumption", workload_profile_type="Consumption")
+            ],
+            zone_redundant=d.production and zone_redundant(d.region),
+            public_network_access="Enabled",
+            peer_traffic_configuration=app.ManagedEnvironmentPeerTrafficConfigurationArgs(
+                encryption=app.ManagedEnvironmentEncryptionArgs(enabled=True)
+            ),
+            opts=child,
+        )
+        monitor.DiagnosticSetting(
+            f"{name}-env-logs",
+            name="to-log-analytics",
+            resource_uri=self.environment.id,
+            workspace_id=self.workspace.id,
+            log_analytics_destination_type="Dedicated",
+            logs=[monitor.DiagnosticsLogSettingsArgs(category_group="allLogs", enabled=True)],
+            metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)],
+            opts=child,
+        )
+        self.id = self.environment.id
+        self.name = self.environment.name
+        self.default_domain = self.environment.default_domain
+        self.register_outputs({"id": self.id, "workspace_id": self.workspace.id})

@@ -1,0 +1,121 @@
+"""Monitoring: metric alerts to an action group that e-mails the deployment's contact.
+
+Alerts: web 5xx responses, replica restarts, database CPU and storage, and in production the
+Front Door 5xx rate. They exist in both tiers (a few pence a month each) so a trial shows what
+production will send.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_azure_native.monitor as monitor
+
+from councilkit.blueprints.deployment import Deployment
+
+from . import names
+
+
+@dataclass
+class Alert:
+    key: str
+    description: str
+    scope: pulumi.Input[str]
+    namespace: str
+    metric: str
+    aggregation: str
+    threshold: float
+    dimensions: dict[str, list[str]] = field(default_factory=dict)
+    severity: int = 2
+
+
+@dataclass
+class MonitoringArgs:
+    deployment: Deployment
+    resource_group_name: pulumi.Input[str]
+    web_id: pulumi.Input[str]
+    database: tuple[str, pulumi.Input[str]] | None = None
+    """(engine family "postgres"|"mysql", server id)"""
+    front_door_id: pulumi.Input[str] | None = None
+
+
+def alerts_for(args: MonitoringArgs) -> list[Alert]:
+    found = [
+        Alert("web-5xx", "The web app answered with server errors (5xx)", args.web_id,
+              "Microsoft.App/containerApps", "Requests", "Total", 10,
+              dimensions={"statusCodeCategory": ["5xx"]}, severity=1),
+        Alert("web-restarts", "Web replicas restarted (crash or failed probes)", args.web_id,
+              "Microsoft.App/containerApps", "RestartCount", "Total", 3),
+    ]
+    if args.database:
+        family, server_id = args.database
+        namespace = {"postgres": "Microsoft.DBforPostgreSQL/flexibleServers",
+                     "mysql": "Microsoft.DBforMySQL/flexibleServers"}[family]
+        found += [
+            Alert("db-cpu", "Database CPU above 80%", server_id, namespace, "cpu_percent", "Average", 80),
+            Alert("db-storage", "Database storage above 85% full", server_id, namespace,
+                  "storage_percent", "Average", 85, severity=1),
+        ]
+    if args.front_door_id is not None:
+        found.append(Alert("edge-5xx", "Front Door: more than 5% of requests failed (5xx)",
+                           args.front_door_id, "Microsoft.Cdn/profiles", "Percentage5XX", "Average", 5))
+    return found
+
+
+class Monitoring(pulumi.ComponentResource):
+    def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("councilkit:azure:Monitoring", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        d = args.deployment
+        self.action_group = monitor.ActionGroup(
+            f"{name}-contact",
+            action_group_name=names.dns_label(d, "ag", 63),
+            group_short_name=names.compact(d, "ck", 12),
+            resource_group_name=args.resource_group_name,
+            location="Global",
+            enabled=True,
+            email_receivers=[
+                monitor.MicrosoftCommonEmailReceiverArgs(
+                    name="contact", email_address=d.contact, use_common_alert_schema=True
+                )
+            ],
+            opts=child,
+        )
+        self.alerts: dict[str, monitor.MetricAlert] = {}
+        for alert in alerts_for(args):
+            self.alerts[alert.key] = monitor.MetricAlert(
+                f"{name}-{alert.key}",
+                rule_name=alert.key,
+                resource_group_name=args.resource_group_name,
+                location="global",
+                description=alert.description,
+                severity=alert.severity,
+                enabled=True,
+                scopes=[alert.scope],
+                evaluation_frequency="PT5M",
+                window_size="PT15M",
+                auto_mitigate=True,
+                criteria=monitor.MetricAlertSingleResourceMultipleMetricCriteriaArgs(
+                    odata_type="Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+                    all_of=[
+                        monitor.MetricCriteriaArgs(
+                            criterion_type="StaticThresholdCriterion",
+                            name=alert.key,
+                            metric_namespace=alert.namespace,
+                            metric_name=alert.metric,
+                            operator="GreaterThan",
+                            threshold=alert.threshold,
+                            time_aggregation=alert.aggregation,
+                            dimensions=[
+                                monitor.MetricDimensionArgs(name=k, operator="Include", values=v)
+                                for k, v in alert.dimensions.items()
+                            ]
+                            or None,
+                        )
+                    ],
+                ),
+                actions=[monitor.MetricAlertActionArgs(action_group_id=self.action_group.id)],
+                opts=child,
+            )
+        self.register_outputs({"alerts": list(self.alerts)})

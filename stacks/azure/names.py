@@ -1,0 +1,71 @@
+"""Azure resource names that are valid for any council name a user can type.
+
+Azure's rules differ per resource type (a storage account: 3–24 lowercase letters and digits,
+globally unique; a Key Vault: 3–24 letters, digits and single hyphens, starting with a letter,
+globally unique). Every name here is built from `spec.short_name` (readable prefix + a hash of
+council|app|tier), so two councils never share a globally unique name, and is checked by a
+property-based test (tests/test_azure_names.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+
+from councilkit.blueprints.deployment import Deployment
+from councilkit.stacks.spec import short_name
+
+# Azure's own rules, as the tests check them.
+STORAGE_ACCOUNT_RE = re.compile(r"^[a-z0-9]{3,24}$")
+KEY_VAULT_RE = re.compile(r"^(?=.{3,24}$)[A-Za-z](?!.*--)[A-Za-z0-9-]*[A-Za-z0-9]$")
+REGISTRY_RE = re.compile(r"^[a-zA-Z0-9]{5,50}$")
+# Flexible servers, Redis, Front Door endpoints: DNS labels.
+DNS_LABEL_RE = re.compile(r"^(?=.{3,63}$)[a-z][a-z0-9-]*[a-z0-9]$")
+CONTAINER_APP_RE = re.compile(r"^(?=.{2,32}$)[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$")
+
+
+def _fit(text: str, limit: int) -> str:
+    """`text` if it fits, else a prefix plus a hash of the whole, so distinct texts stay distinct."""
+    if len(text) <= limit:
+        return text
+    digest = hashlib.sha256(text.encode()).hexdigest()[:6]
+    return f"{text[: limit - 7].rstrip('-')}-{digest}"
+
+
+def resource_group(d: Deployment) -> str:
+    # 1–90 characters; unique only within the subscription.
+    return _fit(f"rg-{d.stack_name}", 90)
+
+
+def storage_account(d: Deployment) -> str:
+    return "st" + short_name(d, 22, sep="")
+
+
+def key_vault(d: Deployment) -> str:
+    # short_name may start with a digit ("1st Borough…"); the "kv-" prefix keeps a letter first.
+    return "kv-" + short_name(d, 21, sep="-")
+
+
+def registry(d: Deployment) -> str:
+    return "cr" + short_name(d, 48, sep="")
+
+
+def dns_label(d: Deployment, prefix: str, limit: int = 63) -> str:
+    """A globally unique DNS label (database server, Redis, Front Door endpoint)."""
+    return f"{prefix}-" + short_name(d, limit - len(prefix) - 1, sep="-")
+
+
+def container_app(d: Deployment, container_name: str) -> str:
+    # Unique within the deployment's resource group, so the app id and container name suffice.
+    return _fit(f"{d.app_id}-{container_name}", 32)
+
+
+def compact(d: Deployment, prefix: str, limit: int) -> str:
+    """Letters and digits only (WAF policy names, action group short names)."""
+    return prefix + short_name(d, limit - len(prefix), sep="")
+
+
+def guid(d: Deployment, purpose: str) -> str:
+    """A stable GUID (role assignment names must be GUIDs, unique per scope)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"councilkit:{d.stack_name}:{purpose}"))

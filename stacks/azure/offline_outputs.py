@@ -1,0 +1,50 @@
+"""What azure-native would answer for a resource, for the offline engine's mocks (cli/offline.py).
+
+The offline engine echoes a resource's inputs as its outputs. Two things break that for
+azure-native, and this module fixes them without any Azure call:
+
+- shape: `identity.userAssignedIdentities` goes in as a list of ids but comes back as a map
+  id → {principalId, clientId}; echoed as a list, the SDK cannot read the resource and the whole
+  plan fails ("Expected 'list' got 'typing.Mapping[...]'").
+- computed values the stack's outputs are built from (the environment's default domain, Front
+  Door's host name and domain validation token, identity ids…): without them the plan's outputs
+  are unknowns, which plan JSON cannot hold.
+
+Hook: in cli/offline.py `_fake_outputs`, before returning,
+    if type_.startswith("azure-native:"):
+        from councilkit.stacks.azure.offline_outputs import azure_outputs
+        out = azure_outputs(type_, name, out)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MOCK_GUID = "00000000-0000-0000-0000-000000000000"
+
+
+def azure_outputs(type_: str, name: str, out: dict[str, Any]) -> dict[str, Any]:
+    """`out` (the echoed inputs) reshaped and completed as azure-native returns them."""
+    if not type_.startswith("azure-native:"):
+        return out
+    out = dict(out)
+    identity = out.get("identity")
+    if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
+        out["identity"] = {
+            **identity,
+            "userAssignedIdentities": {i: {} for i in identity["userAssignedIdentities"]},
+        }
+    suffix = name.replace("_", "-")
+    extras = {
+        "principalId": MOCK_GUID,
+        "clientId": MOCK_GUID,
+        "tenantId": MOCK_GUID,
+        "defaultDomain": f"{suffix}.uksouth.azurecontainerapps.io",
+        "hostName": f"{suffix}.z01.azurefd.net",
+        "customDomainVerificationId": "mock-verification-id",
+        "validationProperties": {"validationToken": "mock-validation-token"},
+        "accessKeys": {"primaryKey": "mock-key", "secondaryKey": "mock-key"},
+    }
+    for key, value in extras.items():
+        out.setdefault(key, value)
+    return out

@@ -1,0 +1,479 @@
+"""The Azure stack's resources carry the settings a production-ready deployment needs (issue 3).
+
+Each real blueprint is planned once per tier (conftest.planned caches it) and the tests read the
+resource inputs as the provider would receive them (camelCase wire names).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from conftest import APPS, TIERS, planned
+from councilkit.stacks.azure.network import DATABASE_DELEGATION
+
+CASES = [(app, tier) for app in APPS for tier in TIERS]
+
+
+@pytest.fixture(params=CASES, ids=[f"{a}-{t}" for a, t in CASES])
+def case(request):
+    app, tier = request.param
+    return planned(app, "azure", tier)
+
+
+@pytest.fixture(params=APPS)
+def production(request):
+    return planned(request.param, "azure", "production")
+
+
+@pytest.fixture(params=TIERS)
+def nextcloud(request):
+    return planned("nextcloud", "azure", request.param)
+
+
+@pytest.fixture(params=TIERS)
+def drupal(request):
+    return planned("localgov-drupal", "azure", request.param)
+
+
+def _apps(plan):
+    return plan.of_type("azure-native:app:ContainerApp") + plan.of_type("azure-native:app:Job")
+
+
+def _web(plan):
+    return next(r for r in plan.of_type("azure-native:app:ContainerApp") if r.inputs["configuration"].get("ingress"))
+
+
+def _server(plan):
+    found = plan.of_type("azure-native:dbforpostgresql:Server") + plan.of_type("azure-native:dbformysql:Server")
+    assert len(found) == 1
+    return found[0]
+
+
+# -- resource group, network --------------------------------------------------------------------
+
+
+def test_deployment_has_one_resource_group_in_its_region(case):
+    d, plan = case
+    rg = plan.one("azure-native:resources:ResourceGroup")
+    assert rg.inputs["location"] == d.region == "uksouth"
+    assert d.stack_name in rg.inputs["resourceGroupName"]
+
+
+def test_apps_subnet_is_delegated_to_container_apps_environments(case):
+    _, plan = case
+    subnets = {s.inputs["subnetName"]: s for s in plan.of_type("azure-native:network:Subnet")}
+    assert [x["serviceName"] for x in subnets["apps"].inputs["delegations"]] == ["Microsoft.App/environments"]
+
+
+def test_database_subnet_is_delegated_to_the_flexible_server(case):
+    d, plan = case
+    subnets = {s.inputs["subnetName"]: s for s in plan.of_type("azure-native:network:Subnet")}
+    service = subnets["database"].inputs["delegations"][0]["serviceName"]
+    assert service == DATABASE_DELEGATION[d.blueprint.database.engine]
+    assert service.lower().startswith(f"microsoft.{_server(plan).type.split(':')[1]}/")
+
+
+def test_key_vault_storage_and_redis_have_private_endpoints_with_private_dns(case):
+    d, plan = case
+    groups = sorted(
+        g for pe in plan.of_type("azure-native:network:PrivateEndpoint")
+        for c in pe.inputs["privateLinkServiceConnections"] for g in c["groupIds"]
+    )
+    expected = ["file", "vault"] + (["redisCache"] if d.blueprint.cache else [])
+    assert groups == sorted(expected)
+    zones = {z.inputs["privateZoneName"] for z in plan.of_type("azure-native:privatedns:PrivateZone")}
+    assert {"privatelink.vaultcore.azure.net", "privatelink.file.core.windows.net"} <= zones
+    assert len(plan.of_type("azure-native:network:PrivateDnsZoneGroup")) == len(expected)
+
+
+# -- environment ----------------------------------------------------------------------------------
+
+
+def test_container_apps_environment_is_vnet_integrated(case):
+    _, plan = case
+    env = plan.one("azure-native:app:ManagedEnvironment")
+    assert env.inputs["vnetConfiguration"]["infrastructureSubnetId"] == "network-apps-id"
+
+
+def test_environment_is_zone_redundant_in_production_only(case):
+    d, plan = case
+    assert plan.one("azure-native:app:ManagedEnvironment").inputs["zoneRedundant"] is d.production
+
+
+def test_log_analytics_keeps_30_days_for_trials_and_90_for_production(case):
+    d, plan = case
+    workspace = plan.one("azure-native:operationalinsights:Workspace")
+    assert workspace.inputs["retentionInDays"] == (90 if d.production else 30)
+    setting = plan.one("azure-native:monitor:DiagnosticSetting")
+    assert setting.inputs["resourceUri"] == "environment-env-id"
+
+
+# -- apps ---------------------------------------------------------------------------------------
+
+
+def test_web_ingress_is_external_https_only_on_the_blueprint_port(case):
+    d, plan = case
+    ingress = _web(plan).inputs["configuration"]["ingress"]
+    assert ingress["external"] is True
+    assert ingress["allowInsecure"] is False
+    assert ingress["targetPort"] == d.blueprint.web.port
+
+
+def test_web_runs_at_least_two_replicas_in_production(case):
+    d, plan = case
+    scale = _web(plan).inputs["template"]["scale"]
+    assert scale["minReplicas"] == (max(2, d.sizes.processes["web"].replicas) if d.production else 1)
+    assert scale["maxReplicas"] >= scale["minReplicas"]
+
+
+def test_web_probes_check_the_blueprint_health_path(case):
+    d, plan = case
+    probes = _web(plan).inputs["template"]["containers"][0]["probes"]
+    assert {p["type"] for p in probes} == {"Startup", "Liveness", "Readiness"}
+    assert {p["httpGet"]["path"] for p in probes} == {d.blueprint.web.health_check.path}
+    startup = next(p for p in probes if p["type"] == "Startup")
+    allowed = startup["initialDelaySeconds"] + startup["periodSeconds"] * startup["failureThreshold"]
+    assert allowed >= d.blueprint.web.health_check.grace_seconds
+
+
+def test_probes_send_the_site_host_header_only_when_the_blueprint_asks(case):
+    d, plan = case
+    probes = _web(plan).inputs["template"]["containers"][0]["probes"]
+    headers = [p["httpGet"].get("httpHeaders") for p in probes]
+    if d.blueprint.web.health_check.host_header:
+        assert all(h == [{"name": "Host", "value": d.domain}] for h in headers)
+    else:
+        assert all(h is None for h in headers)
+
+
+def test_cron_runs_as_a_scheduled_job_with_the_blueprint_expression(case):
+    d, plan = case
+    cron = next(c for c in d.blueprint.containers if c.role == "cron")
+    job = plan.one("azure-native:app:Job")
+    config = job.inputs["configuration"]
+    assert config["triggerType"] == "Schedule"
+    assert config["scheduleTriggerConfig"]["cronExpression"] == cron.schedule
+    assert config["scheduleTriggerConfig"]["parallelism"] == 1
+    assert config["replicaRetryLimit"] == 0
+
+
+def test_apps_run_as_the_user_assigned_identity(case):
+    _, plan = case
+    identity = plan.one("azure-native:managedidentity:UserAssignedIdentity")
+    for resource in _apps(plan):
+        assert resource.inputs["identity"] == {
+            "type": "UserAssigned", "userAssignedIdentities": [f"{identity.name}-id"]
+        }
+
+
+def test_container_app_secrets_are_key_vault_references_through_the_identity(case):
+    _, plan = case
+    vault = plan.one("azure-native:keyvault:Vault").inputs["vaultName"]
+    for resource in _apps(plan):
+        secrets = resource.inputs["configuration"]["secrets"]
+        assert secrets
+        for secret in secrets:
+            assert "value" not in secret
+            assert secret["keyVaultUrl"] == f"https://{vault}.vault.azure.net/secrets/{secret['name']}"
+            assert secret["identity"] == "identity-apps-id"
+
+
+def test_no_env_var_holds_a_secret_value(case):
+    d, plan = case
+    secret_envs = {d.blueprint.database.env.password}
+    secret_envs |= {k for c in d.blueprint.containers for k in c.secret_env}
+    if d.blueprint.cache and d.blueprint.cache.env.password:
+        secret_envs.add(d.blueprint.cache.env.password)
+    for resource in _apps(plan):
+        for container in resource.inputs["template"]["containers"]:
+            for var in container["env"]:
+                assert var.get("value") != "[secret]", var["name"]
+                if var["name"] in secret_envs:
+                    assert "secretRef" in var and "value" not in var, var["name"]
+
+
+def test_every_blueprint_secret_and_the_db_password_are_generated_into_key_vault(case):
+    d, plan = case
+    stored = {s.inputs["secretName"] for s in plan.of_type("azure-native:keyvault:Secret")}
+    generated = {r.name.removeprefix("secrets-") for r in plan.of_type("random:index/randomPassword:RandomPassword")}
+    expected = {s.name for s in d.blueprint.secrets} | {"db-password"}
+    assert expected <= generated and expected <= stored
+
+
+def test_shared_paths_are_nfs_volumes_mounted_into_every_container(case):
+    d, plan = case
+    storages = {s.inputs["storageName"]: s for s in plan.of_type("azure-native:app:ManagedEnvironmentsStorage")}
+    assert set(storages) == {f.name for f in d.blueprint.files}
+    for resource in _apps(plan):
+        volumes = resource.inputs["template"]["volumes"]
+        assert {v["storageType"] for v in volumes} == {"NfsAzureFile"}
+        mounts = {m["mountPath"] for m in resource.inputs["template"]["containers"][0]["volumeMounts"]}
+        assert mounts == {f.path for f in d.blueprint.files}
+
+
+def test_an_init_container_sets_each_share_owner_and_mode(case):
+    d, plan = case
+    script = _web(plan).inputs["template"]["initContainers"][0]["command"][-1]
+    for f in d.blueprint.files:
+        assert f"chown {f.uid}:{f.gid} {f.path}" in script and f"chmod {f.mode} {f.path}" in script
+
+
+# -- database -----------------------------------------------------------------------------------
+
+
+def test_database_has_public_network_access_disabled_and_private_dns(case):
+    _, plan = case
+    network = _server(plan).inputs["network"]
+    assert network["publicNetworkAccess"] == "Disabled"
+    assert network["delegatedSubnetResourceId"] == "network-database-id"
+    assert any(k.startswith("privateDns") for k in network)
+
+
+def test_database_requires_tls(case):
+    _, plan = case
+    params = {
+        c.inputs["configurationName"]: c.inputs["value"]
+        for c in plan.of_type(_server(plan).type.replace(":Server", ":Configuration"))
+    }
+    assert params["require_secure_transport"].lower() == "on"
+
+
+def test_database_ha_is_zone_redundant_in_production_only(case):
+    d, plan = case
+    ha = _server(plan).inputs["highAvailability"]["mode"]
+    assert ha == ("ZoneRedundant" if d.production else "Disabled")
+
+
+def test_production_keeps_14_days_of_geo_redundant_database_backups(case):
+    d, plan = case
+    backup = _server(plan).inputs["backup"]
+    if d.production:
+        assert backup["backupRetentionDays"] >= 14 and backup["geoRedundantBackup"] == "Enabled"
+    else:
+        assert backup["geoRedundantBackup"] == "Disabled"
+
+
+def test_database_is_burstable_in_trial_and_general_purpose_in_production(case):
+    d, plan = case
+    assert _server(plan).inputs["sku"]["tier"] == ("GeneralPurpose" if d.production else "Burstable")
+
+
+def test_mariadb_blueprint_runs_on_mysql_flexible_server_8(drupal):
+    _, plan = drupal
+    server = plan.one("azure-native:dbformysql:Server")
+    assert server.inputs["version"].startswith("8.0")
+    params = {c.inputs["configurationName"]: c.inputs["value"] for c in plan.of_type("azure-native:dbformysql:Configuration")}
+    assert params["character_set_server"] == "utf8mb4"
+
+
+def test_postgres_blueprint_runs_on_postgresql_flexible_server(nextcloud):
+    d, plan = nextcloud
+    assert plan.one("azure-native:dbforpostgresql:Server").inputs["version"] == d.blueprint.database.version
+
+
+# -- secrets ------------------------------------------------------------------------------------
+
+
+def test_key_vault_uses_rbac_soft_delete_and_purge_protection(case):
+    _, plan = case
+    props = plan.one("azure-native:keyvault:Vault").inputs["properties"]
+    assert props["enableRbacAuthorization"] is True
+    assert props["enableSoftDelete"] is True
+    assert props["enablePurgeProtection"] is True
+    assert props["publicNetworkAccess"] == "Disabled"
+
+
+def test_identity_may_read_secrets_of_this_vault_only(case):
+    _, plan = case
+    grants = [r for r in plan.of_type("azure-native:authorization:RoleAssignment") if r.inputs["scope"] == "secrets-vault-id"]
+    assert len(grants) == 1
+    assert grants[0].inputs["roleDefinitionId"].endswith("4633458b-17de-408a-b874-0445c86b69e6")
+
+
+# -- files --------------------------------------------------------------------------------------
+
+
+def test_storage_account_refuses_old_tls_and_public_blob_access(case):
+    _, plan = case
+    account = plan.one("azure-native:storage:StorageAccount").inputs
+    assert account["minimumTlsVersion"] == "TLS1_2"
+    assert account["allowBlobPublicAccess"] is False
+    assert account["publicNetworkAccess"] == "Disabled"
+    assert account["networkRuleSet"]["defaultAction"] == "Deny"
+
+
+def test_https_only_is_off_solely_for_the_network_isolated_nfs_account(case):
+    # NFS shares require "secure transfer" off; the account is then reachable only privately.
+    _, plan = case
+    for account in plan.of_type("azure-native:storage:StorageAccount"):
+        nfs = account.inputs["kind"] == "FileStorage"
+        assert account.inputs["enableHttpsTrafficOnly"] is (not nfs)
+        if nfs:
+            assert account.inputs["publicNetworkAccess"] == "Disabled"
+
+
+def test_each_shared_path_is_an_nfs_share_without_root_squash(case):
+    d, plan = case
+    shares = plan.of_type("azure-native:storage:FileShare")
+    assert {s.inputs["shareName"] for s in shares} == {f.name for f in d.blueprint.files}
+    assert {s.inputs["enabledProtocols"] for s in shares} == {"NFS"}
+    assert {s.inputs["rootSquash"] for s in shares} == {"NoRootSquash"}
+
+
+# -- cache --------------------------------------------------------------------------------------
+
+
+def test_redis_accepts_tls_only(nextcloud):
+    _, plan = nextcloud
+    cache = plan.one("azure-native:redis:Redis").inputs
+    assert cache["enableNonSslPort"] is False
+    assert cache["minimumTlsVersion"] == "1.2"
+    assert cache["publicNetworkAccess"] == "Disabled"
+
+
+def test_apps_reach_redis_over_tls_with_the_key_from_key_vault(nextcloud):
+    d, plan = nextcloud
+    env = {v["name"]: v for v in _web(plan).inputs["template"]["containers"][0]["env"]}
+    cenv = d.blueprint.cache.env
+    assert env[cenv.host]["value"].startswith(cenv.host_prefix)
+    assert env[cenv.port]["value"] == "6380"
+    assert env[cenv.password] == {"name": cenv.password, "secretRef": "cache-password"}
+
+
+def test_no_redis_without_a_cache_in_the_blueprint(drupal):
+    _, plan = drupal
+    assert plan.of_type("azure-native:redis:Redis") == []
+
+
+# -- registry -----------------------------------------------------------------------------------
+
+
+def test_built_images_come_from_the_councils_registry_pulled_by_identity(drupal):
+    d, plan = drupal
+    acr = plan.one("azure-native:containerregistry:Registry").inputs
+    assert acr["adminUserEnabled"] is False
+    server = f"{acr['registryName']}.azurecr.io"
+    web = _web(plan).inputs
+    assert web["template"]["containers"][0]["image"] == f"{server}/{d.app_id}:{d.blueprint.web.build.tag}"
+    assert web["configuration"]["registries"] == [{"server": server, "identity": "identity-apps-id"}]
+    pulls = [r for r in plan.of_type("azure-native:authorization:RoleAssignment") if r.inputs["scope"] == "registry-acr-id"]
+    assert pulls[0].inputs["roleDefinitionId"].endswith("7f951dda-4ed3-4680-a7ca-43fe172d538d")
+
+
+def test_no_registry_when_every_image_is_upstream(nextcloud):
+    _, plan = nextcloud
+    assert plan.of_type("azure-native:containerregistry:Registry") == []
+
+
+# -- edge ---------------------------------------------------------------------------------------
+
+
+def test_front_door_and_waf_exist_in_production_only(case):
+    d, plan = case
+    count = 1 if d.production else 0
+    assert len(plan.of_type("azure-native:cdn:Profile")) == count
+    assert len(plan.of_type("azure-native:frontdoor:Policy")) == count
+    assert len(plan.of_type("azure-native:cdn:SecurityPolicy")) == count
+
+
+def test_waf_blocks_in_prevention_mode_with_the_managed_rule_set(production):
+    d, plan = production
+    waf = plan.one("azure-native:frontdoor:Policy").inputs
+    assert waf["policySettings"]["mode"] == "Prevention"
+    assert waf["policySettings"]["enabledState"] == "Enabled"
+    assert "Microsoft_DefaultRuleSet" in {s["ruleSetType"] for s in waf["managedRules"]["managedRuleSets"]}
+    assert waf["sku"]["name"] == plan.one("azure-native:cdn:Profile").inputs["sku"]["name"] == "Premium_AzureFrontDoor"
+
+
+def test_front_door_serves_the_custom_domain_with_a_managed_certificate(production):
+    d, plan = production
+    domain = plan.one("azure-native:cdn:AFDCustomDomain").inputs
+    assert domain["hostName"] == d.domain
+    assert domain["tlsSettings"] == {"certificateType": "ManagedCertificate", "minimumTlsVersion": "TLS12"}
+    route = plan.one("azure-native:cdn:Route").inputs
+    assert route["httpsRedirect"] == "Enabled" and route["forwardingProtocol"] == "HttpsOnly"
+    origin = plan.one("azure-native:cdn:AFDOrigin").inputs
+    assert origin["hostName"].startswith(f"{d.app_id}-web.")
+
+
+def test_dns_validation_records_are_stack_outputs(case):
+    d, plan = case
+    records = {r["type"]: r for r in plan.outputs["dns_records"]}
+    txt = records["TXT"]
+    assert txt["name"] == (f"_dnsauth.{d.domain}" if d.production else f"asuid.{d.domain}")
+    assert isinstance(txt["value"], str) and txt["value"]
+    assert records["CNAME"]["name"] == d.domain
+
+
+def test_outputs_say_where_admin_credentials_live(case):
+    _, plan = case
+    vault = plan.one("azure-native:keyvault:Vault").inputs["vaultName"]
+    assert plan.outputs["key_vault"] == plan.outputs["admin_credentials"]["key_vault"] == vault
+    assert "admin-password" in plan.outputs["admin_credentials"]["secrets"]
+    assert plan.outputs["resource_group"] == plan.one("azure-native:resources:ResourceGroup").inputs["resourceGroupName"]
+
+
+# -- monitoring, backup -------------------------------------------------------------------------
+
+
+def test_alerts_for_5xx_restarts_and_database_cpu_and_storage_email_the_contact(case):
+    d, plan = case
+    group = plan.one("azure-native:monitor:ActionGroup").inputs
+    assert [r["emailAddress"] for r in group["emailReceivers"]] == [d.contact]
+    metrics = {a.inputs["criteria"]["allOf"][0]["metricName"] for a in plan.of_type("azure-native:monitor:MetricAlert")}
+    assert {"Requests", "RestartCount", "cpu_percent", "storage_percent"} <= metrics
+    assert len(group["groupShortName"]) <= 12
+
+
+def test_file_shares_are_backed_up_to_a_vault_in_production_only(case):
+    d, plan = case
+    protected = plan.of_type("azure-native:recoveryservices:ProtectedItem")
+    if d.production:
+        assert {p.inputs["protectedItemName"] for p in protected} == {f"AzureFileShare;{f.name}" for f in d.blueprint.files}
+        assert plan.one("azure-native:recoveryservices:ProtectionPolicy").inputs["properties"]["workLoadType"] == "AzureFileShare"
+    else:
+        assert protected == [] and plan.of_type("azure-native:recoveryservices:Vault") == []
+
+
+# -- tags ---------------------------------------------------------------------------------------
+
+
+def _resource_class(type_: str):
+    _, module, name = type_.split(":")
+    return getattr(importlib.import_module(f"pulumi_azure_native.{module}"), name)
+
+
+def test_every_taggable_resource_carries_the_deployment_tags(case):
+    d, plan = case
+    checked = 0
+    for resource in plan.resources:
+        if not resource.custom or not resource.type.startswith("azure-native:"):
+            continue
+        if not hasattr(_resource_class(resource.type), "tags"):
+            continue
+        checked += 1
+        assert d.tags.items() <= resource.inputs.get("tags", {}).items(), resource.name
+    assert checked >= 20
+
+
+def test_trial_resources_carry_their_expiry_date(case):
+    d, plan = case
+    rg = plan.one("azure-native:resources:ResourceGroup").inputs["tags"]
+    assert ("expires-on" in rg) is (not d.production)
+
+
+# -- regions ------------------------------------------------------------------------------------
+
+
+def test_production_in_ukwest_falls_back_to_same_zone_ha():
+    d, plan = planned("nextcloud", "azure", "production", region="ukwest")
+    assert plan.one("azure-native:dbforpostgresql:Server").inputs["highAvailability"]["mode"] == "SameZone"
+    assert plan.one("azure-native:app:ManagedEnvironment").inputs["zoneRedundant"] is False
+    assert plan.one("azure-native:resources:ResourceGroup").inputs["location"] == "ukwest"
+
+
+def test_database_admin_password_is_a_secret_in_the_plan(case):
+    _, plan = case
+    assert _server(plan).inputs["administratorLoginPassword"] == "[secret]"
