@@ -12,6 +12,7 @@ from councilkit.blueprints.errors import UserError
 COMMANDS = {
     "blueprints": ("councilkit.cli.commands.blueprints_cmd", "blueprints", "List, show and lint app blueprints."),
     "plan": ("councilkit.cli.commands.plan_cmd", "plan", "Plan a deployment offline: every resource, no account needed."),
+    "estate": ("councilkit.cli.commands.estate_cmd", "estate", "Plan, render and track many councils × many apps."),
 }
 
 

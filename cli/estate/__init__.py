@@ -1,0 +1,1 @@
+"""Estates: many councils × many apps in one file, planned, rendered and tracked together."""
