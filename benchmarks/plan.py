@@ -1,6 +1,7 @@
 """Benchmark (a script, not a test): `--help` time, one plan's wall time and peak RSS.
 
-Each figure is a whole `councilkit` process, as a user runs it, median of several runs.
+Each figure is a whole `councilkit` process, as a user runs it, median of several runs; plans
+cover both shipped apps on both clouds and both tiers.
 Targets on 2 cores: --help < 0.3 s, one plan < 3 s and < 400 MB.
 Usage: python benchmarks/plan.py [--runs N]
 """
@@ -44,7 +45,7 @@ def main() -> None:
     report("councilkit --help", ["--help"], runs)
     with tempfile.TemporaryDirectory() as tmp:
         for app in ("localgov-drupal", "nextcloud"):
-            for cloud in ("aws",):
+            for cloud in ("aws", "azure"):
                 for tier in ("trial", "production"):
                     out = os.path.join(tmp, "plan.json")
                     report(f"plan {app} --cloud {cloud} --tier {tier}",

@@ -75,6 +75,11 @@ class Deployment:
         return getattr(self.blueprint.tiers, self.tier)
 
     @property
+    def caches(self):
+        """The caches this deployment runs (see Cache.only_with_replicas)."""
+        return self.blueprint.caches_for(self.tier)
+
+    @property
     def production(self) -> bool:
         return self.tier == "production"
 
@@ -116,8 +121,13 @@ def build_deployment(
     trial_days: int = DEFAULT_TRIAL_DAYS,
     expires_on: str | None = None,
     blueprint_dirs: tuple = (),
+    locked: tuple[Blueprint, Path] | None = None,
 ) -> Deployment:
-    """Validate the answers and resolve the blueprint; raises UserError with one line."""
+    """Validate the answers and resolve the blueprint; raises UserError with one line.
+
+    `locked` (a rendered stack's blueprint and its folder of build files) is used instead of the
+    catalogue, so a stack deploys what its lock says whatever blueprints are installed.
+    """
     if cloud not in CLOUDS:
         raise UserError(f"cloud: {cloud!r} is not supported; expected one of {', '.join(CLOUDS)}")
     if tier not in TIERS:
@@ -125,7 +135,11 @@ def build_deployment(
     defaults = [name for name, given in (("council", council), ("domain", domain), ("contact", contact)) if given is None]
     council = DEFAULT_COUNCIL if council is None else council
     council = _check(council.strip(), COUNCIL_RE, "council", "'Borsetshire County Council'")
-    bp, path = resolve(app, tuple(blueprint_dirs))
+    if locked is not None:
+        bp, blueprint_dir = locked
+    else:
+        bp, path = resolve(app, tuple(blueprint_dirs))
+        blueprint_dir = path.parent
     if domain is None:
         domain = f"{bp.id}.{slugify(council)}.example.org"
     domain = _check(domain.strip().lower(), DOMAIN_RE, "domain", "intranet.borsetshire.gov.uk")
@@ -155,7 +169,7 @@ def build_deployment(
         expires_on = None
     return Deployment(
         blueprint=bp,
-        blueprint_dir=path.parent,
+        blueprint_dir=blueprint_dir,
         council=council,
         cloud=cloud,
         tier=tier,

@@ -200,6 +200,11 @@ class Cache(Strict):
     eviction: Literal["allkeys-lru", "volatile-lru", "noeviction"] = Field(
         default="volatile-lru", description="noeviction for queues, allkeys-lru for pure caches"
     )
+    only_with_replicas: bool = Field(
+        default=False,
+        description="needed only when the web process runs more than one replica (e.g. shared "
+        "sessions and locks); a single-replica tier such as a trial goes without it",
+    )
 
 
 class Secret(Strict):
@@ -307,8 +312,8 @@ class Blueprint(Strict):
                 )
             if (self.database is None) != (tier.database is None):
                 raise ValueError(f"tiers.{tier_name}.database: give it if and only if database is set")
-            if (not self.all_caches) != (tier.cache is None):
-                raise ValueError(f"tiers.{tier_name}.cache: give it if and only if a cache is set")
+            if (not self.caches_for(tier_name)) != (tier.cache is None):
+                raise ValueError(f"tiers.{tier_name}.cache: give it if and only if this tier uses a cache")
             for c in self.containers:
                 if c.singleton and tier.processes[c.name].replicas != 1:
                     raise ValueError(f"tiers.{tier_name}.processes.{c.name}.replicas: a singleton runs 1")
@@ -321,6 +326,11 @@ class Blueprint(Strict):
     @property
     def all_caches(self) -> list[Cache]:
         return ([self.cache] if self.cache else []) + list(self.caches)
+
+    def caches_for(self, tier_name: str) -> list[Cache]:
+        """The caches a tier runs: all of them, less those needed only with several web replicas."""
+        replicas = getattr(self.tiers, tier_name).processes[self.web.name].replicas
+        return [c for c in self.all_caches if replicas > 1 or not c.only_with_replicas]
 
     @property
     def web(self) -> Container:

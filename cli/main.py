@@ -12,7 +12,16 @@ from councilkit.blueprints.errors import UserError
 COMMANDS = {
     "blueprints": ("councilkit.cli.commands.blueprints_cmd", "blueprints", "List, show and lint app blueprints."),
     "plan": ("councilkit.cli.commands.plan_cmd", "plan", "Plan a deployment offline: every resource, no account needed."),
+    "cost": ("councilkit.cli.commands.cost_cmd", "cost", "Monthly cost estimate of a deployment, line by line."),
+    "report": ("councilkit.cli.commands.report_cmd", "report", "Assurance pack (HTML + Markdown) for the people who approve."),
     "estate": ("councilkit.cli.commands.estate_cmd", "estate", "Plan, render and track many councils × many apps."),
+    "new": ("councilkit.cli.commands.new_cmd", "new", "Render a stack folder: config, blueprint lock, runbook."),
+    "up": ("councilkit.cli.commands.lifecycle_cmd", "up", "Deploy a stack folder (needs pulumi and credentials)."),
+    "outputs": ("councilkit.cli.commands.lifecycle_cmd", "outputs", "Address, DNS records and admin credentials of a stack."),
+    "refresh": ("councilkit.cli.commands.lifecycle_cmd", "refresh", "Read a stack's real resources back into its state."),
+    "destroy": ("councilkit.cli.commands.lifecycle_cmd", "destroy", "Destroy a stack (production asks for its name)."),
+    "upgrade": ("councilkit.cli.commands.upgrade_cmd", "upgrade", "Move a stack folder to a newer blueprint version."),
+    "reap": ("councilkit.cli.commands.reap_cmd", "reap", "Destroy expired trial stacks in a state backend."),
 }
 
 

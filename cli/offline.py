@@ -9,6 +9,7 @@ inputs are kept as secrets, so the plan can show "[secret]" instead of a value.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,6 +161,16 @@ def run_offline(program, stack: str) -> Plan:
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # the root Stack and every Output bind to this loop
+    # The mock monitor runs in the loop's worker threads, where Pulumi wants an event loop of the
+    # thread's own; made here, they are closed below rather than finalized at random by the
+    # garbage collector (which prints "Exception ignored ... Invalid file descriptor").
+    thread_loops: list[asyncio.AbstractEventLoop] = []
+
+    def thread_loop() -> None:
+        thread_loops.append(asyncio.new_event_loop())
+        asyncio.set_event_loop(thread_loops[-1])
+
+    loop.set_default_executor(ThreadPoolExecutor(initializer=thread_loop))
     try:
         settings.reset_options(project=PROJECT, stack=stack, preview=True)
         mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor)
@@ -167,6 +178,9 @@ def run_offline(program, stack: str) -> Plan:
         resolved = {k: loop.run_until_complete(_resolve(v)) for k, v in outputs.items()}
     finally:
         asyncio.set_event_loop(None)
+        loop.run_until_complete(loop.shutdown_default_executor())
+        for done in thread_loops:
+            done.close()
         loop.close()
     plan = Plan(stack=stack, resources=monitor.recorded, outputs=resolved)
     return plan

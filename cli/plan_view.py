@@ -38,11 +38,14 @@ def tree(plan: Plan, d: Deployment) -> Tree:
     return root
 
 
-def show(plan: Plan, d: Deployment, console: Console | None = None) -> None:
+def show(plan: Plan, d: Deployment, console: Console | None = None, extra: list[str] = ()) -> None:
+    """The tree, notes, `extra` lines (policy and cost), and the summary line last."""
     console = console or Console()
     console.print(tree(plan, d))
     for note in notes(d):
         console.print(f"[yellow]note:[/] {note}")
+    for line in extra:
+        console.print(line)
     console.print(f"[bold]{summary_line(plan, d)}[/]")
 
 

@@ -16,5 +16,24 @@ def plan_deployment(d: Deployment) -> Plan:
     return run_offline(lambda: build(d), d.stack_name)
 
 
-def write_plan(plan: Plan, d: Deployment, path: str | Path) -> None:
-    write_atomically(Path(path), dumps(plan_document(plan, d)))
+def assess(plan: Plan, d: Deployment):
+    """(policy report, cost estimate) of a plan: the UK baseline controls and the monthly cost."""
+    from councilkit.blueprints.deployment import today
+    from councilkit.stacks.cost import estimate
+    from councilkit.stacks.policy import Facts, evaluate
+
+    facts = Facts.from_deployment(d, today())
+    report = evaluate(plan.resources, facts)
+    cost = estimate(plan.resources, cloud=d.cloud, region=d.region, tier=d.tier,
+                    expires_on=d.expires_on, today=facts.today)
+    return report, cost
+
+
+def plan_extras(plan: Plan, d: Deployment, assessed=None) -> dict:
+    """The plan JSON's `policy` and `cost` keys (DESIGN.md)."""
+    report, cost = assessed or assess(plan, d)
+    return {"policy": report.as_json(), "cost": cost.as_json()}
+
+
+def write_plan(plan: Plan, d: Deployment, path: str | Path, assessed=None) -> None:
+    write_atomically(Path(path), dumps(plan_document(plan, d, plan_extras(plan, d, assessed))))

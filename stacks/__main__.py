@@ -1,25 +1,12 @@
 """The Pulumi program of the root Pulumi.yaml: `pulumi up -s STACK` runs this.
 
-It reads the stack's config (written by `councilkit new`), resolves the same Deployment the
-offline plan used, and builds it, so what was planned is what is deployed.
+It reads the stack's config, resolves the same Deployment the offline plan used (from a lock
+beside Pulumi.yaml if there is one, else the catalogue) and builds it, so what was planned is what
+is deployed. Folders written by `councilkit new` run the same function (stacks/program.py).
 """
 
-import pulumi
+from pathlib import Path
 
-from councilkit.blueprints.deployment import build_deployment
-from councilkit.stacks import build
+from councilkit.stacks.program import run
 
-config = pulumi.Config("councilkit")
-deployment = build_deployment(
-    config.require("blueprint"),
-    cloud=config.require("cloud"),
-    tier=config.require("tier"),
-    council=config.require("council"),
-    domain=config.require("domain"),
-    contact=config.require("contact"),
-    region=config.get("region"),
-    allow_non_uk_region=config.get_bool("allow-non-uk-region") or False,
-    expires_on=config.get("expires-on"),
-)
-for key, value in build(deployment).items():
-    pulumi.export(key, value)
+run(Path(__file__).resolve().parent.parent)

@@ -29,7 +29,9 @@ def test_show_yaml_says_where_the_file_is(cli):
     assert result.stdout.startswith("# localgov-drupal@1.0.0 from ") and "containers:" in result.stdout
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["plan", "--help"], ["blueprints", "list", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["plan", "--help"], ["blueprints", "list", "--help"],
+                                  ["new", "--help"], ["up", "--help"], ["destroy", "--help"],
+                                  ["upgrade", "--help"], ["reap", "--help"]])
 def test_help_imports_no_cloud_sdk(argv):
     code = (
         "import sys\n"

@@ -65,9 +65,13 @@ def test_lint_reports_each_bad_file_and_exits_2(cli, tmp_path):
 def test_lint_of_shipped_blueprints_passes(cli):
     from councilkit.blueprints.loader import BUILTIN_DIR
 
+    from councilkit.blueprints.loader import discover
+
     result = cli("blueprints", "lint", str(BUILTIN_DIR))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("ok ") == 2
+    shipped = [f"ok {app}@{v}" for app, versions in discover().items() for v in versions]
+    assert len(shipped) >= 7
+    assert all(line in result.stdout for line in shipped)
 
 
 def test_json_into_a_missing_folder_is_a_user_error(cli, tmp_path):

@@ -48,9 +48,13 @@ $databases['default']['default'] = [
   'collation' => 'utf8mb4_general_ci',
   'isolation_level' => 'READ COMMITTED',
 ];
-if (getenv('DRUPAL_DB_TLS') === 'true') {
-  $databases['default']['default']['pdo'][\PDO::MYSQL_ATTR_SSL_CA] = '/etc/ssl/certs/ca-certificates.crt';
-}
+// The database refuses unencrypted connections (councilkit's stacks set require_secure_transport),
+// so TLS is always on and the server is verified: against Debian's CAs (Azure's DigiCert roots)
+// plus the Amazon RDS CA bundle baked into the image (see the Dockerfile).
+$databases['default']['default']['pdo'] = [
+  \PDO::MYSQL_ATTR_SSL_CA => getenv('DRUPAL_DB_CA_FILE') ?: '/etc/ssl/certs/councilkit-db-ca.pem',
+  \PDO::MYSQL_ATTR_SSL_VERIFY_SERVER_CERT => TRUE,
+];
 
 // One salt for every replica (APPS.md gotcha 5): a per-server salt breaks form tokens and
 // one-time login links as soon as a request lands on another replica.

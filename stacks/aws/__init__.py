@@ -39,7 +39,7 @@ def _secret_specs(d: Deployment) -> list[SecretSpec]:
     specs = [SecretSpec(s.name, s.description, s.length, s.special) for s in bp.secrets]
     if bp.database:
         specs.append(SecretSpec(DB_PASSWORD, f"{bp.database.engine} password for {bp.database.user}", 40))
-    for cache in bp.all_caches:
+    for cache in d.caches:
         specs.append(SecretSpec(cache_token(cache), f"Redis AUTH token of {cache.name}", 64))
     return specs
 
@@ -80,7 +80,7 @@ def build_aws(d: Deployment) -> dict:
     firewall = Firewall(
         name,
         FirewallArgs(
-            network.vpc.id, web.port, db_port, cache=bool(bp.all_caches), files=bool(bp.files),
+            network.vpc.id, web.port, db_port, cache=bool(d.caches), files=bool(bp.files),
             internal_ports=[c.port for c in bp.containers if c.role == "service"],
         ),
         opts,
@@ -107,7 +107,7 @@ def build_aws(d: Deployment) -> dict:
         extra_env[env.user] = bp.database.user
         secret_env[env.password] = secrets.arns[DB_PASSWORD]
         waits_for.append(database)
-    for spec in bp.all_caches:
+    for spec in d.caches:
         cache = Cache(
             f"{name}-{spec.name}" if spec.name != "cache" else name,
             CacheArgs(d, spec, network.private_subnet_ids, firewall.cache.id, secrets.values[cache_token(spec)]),

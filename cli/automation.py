@@ -1,0 +1,389 @@
+"""The Pulumi Automation API driver: up, outputs, refresh and destroy of a stack folder.
+
+Everything a real deploy needs is checked here first, each failure one `error:` line naming what
+to install or set: the `pulumi` CLI on PATH, the state passphrase, cloud credentials. Only then
+is `pulumi.automation` imported (never at `councilkit --help`) and the folder run as a local
+program: a LocalWorkspace on the folder itself, so Pulumi reads the same Pulumi.yaml and
+Pulumi.<stack>.yaml a user of plain `pulumi up` would, with:
+
+- the state backend: `--backend`, else PULUMI_BACKEND_URL, else the folder's Pulumi.yaml
+  (`file://~/.councilkit/state` by default: a folder on this machine, no account);
+- the passphrase secrets provider (PULUMI_CONFIG_PASSPHRASE);
+- PULUMI_PYTHON_CMD set to this Python, so the folder's __main__.py imports this councilkit.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from councilkit.blueprints.deployment import Deployment
+from councilkit.blueprints.errors import UserError
+
+from .render import DEFAULT_BACKEND, check_backend
+from .stackdir import StackFolder, open_folder
+
+INSTALL_URL = "https://www.pulumi.com/docs/install/"
+MISSING_CLI = (
+    "the pulumi CLI is not installed (no `pulumi` on PATH); install it (see "
+    f"{INSTALL_URL}) and run this again"
+)
+MISSING_PASSPHRASE = (
+    "PULUMI_CONFIG_PASSPHRASE is not set; it encrypts this stack's secrets in the Pulumi state: "
+    "export the same passphrase every time (keep it in the council's password manager), or set "
+    "PULUMI_CONFIG_PASSPHRASE_FILE"
+)
+MISSING_CREDENTIALS = {
+    "aws": "no AWS credentials found; set AWS_PROFILE (after `aws sso login` or `aws configure`) or "
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then run this again",
+    "azure": "no Azure credentials found; run `az login`, or set ARM_CLIENT_ID, ARM_CLIENT_SECRET, "
+    "ARM_TENANT_ID and ARM_SUBSCRIPTION_ID for a service principal, then run this again",
+}
+# For machines whose credentials come from where no file or variable shows them (an EC2
+# instance role, an Azure managed identity without ARM_USE_MSI): skip the check.
+SKIP_CREDENTIALS_CHECK = "COUNCILKIT_SKIP_CREDENTIALS_CHECK"
+PLACEHOLDER_SUFFIX = ".example.org"
+RELEASE_PROTECTION = "councilkit:release-protection"
+
+
+# --- checks, before anything calls Pulumi ---------------------------------------------------
+
+
+def require_pulumi_cli() -> str:
+    path = shutil.which("pulumi")
+    if not path:
+        raise UserError(MISSING_CLI)
+    return path
+
+
+def require_passphrase(secrets_provider: str) -> None:
+    if secrets_provider != "passphrase":
+        return
+    if "PULUMI_CONFIG_PASSPHRASE" not in os.environ and not os.environ.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+        raise UserError(MISSING_PASSPHRASE)
+
+
+def _home() -> Path:
+    return Path(os.path.expanduser("~"))
+
+
+def aws_credentials_present(env: dict[str, str]) -> bool:
+    if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
+        return True
+    if env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE"):
+        return True
+    if env.get("AWS_WEB_IDENTITY_TOKEN_FILE") and env.get("AWS_ROLE_ARN"):
+        return True
+    if env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") or env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"):
+        return True
+    files = [
+        env.get("AWS_SHARED_CREDENTIALS_FILE") or _home() / ".aws" / "credentials",
+        env.get("AWS_CONFIG_FILE") or _home() / ".aws" / "config",
+    ]
+    return any(Path(f).is_file() for f in files)
+
+
+def azure_credentials_present(env: dict[str, str]) -> bool:
+    if env.get("ARM_CLIENT_ID") or env.get("AZURE_CLIENT_ID"):
+        return True
+    if env.get("ARM_USE_MSI", "").lower() == "true" or env.get("ARM_USE_OIDC", "").lower() == "true":
+        return True
+    cache = Path(env.get("AZURE_CONFIG_DIR") or _home() / ".azure")
+    return any((cache / name).is_file() for name in ("msal_token_cache.json", "accessTokens.json", "azureProfile.json"))
+
+
+def require_cloud_credentials(cloud: str) -> None:
+    env = dict(os.environ)
+    if env.get(SKIP_CREDENTIALS_CHECK) == "1":
+        return
+    present = aws_credentials_present(env) if cloud == "aws" else azure_credentials_present(env)
+    if not present:
+        raise UserError(MISSING_CREDENTIALS[cloud])
+
+
+def resolve_backend(flag: str | None, folder_backend: str | None = None) -> str:
+    """`--backend`, else PULUMI_BACKEND_URL, else the folder's Pulumi.yaml, else the default;
+    a file:// URL is made absolute (`~` expanded here, so Pulumi and we agree on the folder)."""
+    url = check_backend(flag or os.environ.get("PULUMI_BACKEND_URL") or folder_backend or DEFAULT_BACKEND)
+    if url.startswith("file://"):
+        path, sep, query = url[len("file://"):].partition("?")
+        url = "file://" + str(Path(os.path.expanduser(path)).resolve()) + sep + query
+    return url
+
+
+def prepare_backend(url: str) -> None:
+    """A file:// backend's folder must exist before Pulumi opens it."""
+    if url.startswith("file://"):
+        Path(url[len("file://"):].partition("?")[0]).mkdir(parents=True, exist_ok=True)
+
+
+# --- a session on one stack folder ----------------------------------------------------------
+
+
+@dataclass
+class Session:
+    folder: StackFolder
+    deployment: Deployment
+    backend: str
+    secrets_provider: str = "passphrase"
+
+    @property
+    def stack(self) -> str:
+        return self.folder.stack
+
+    def env_vars(self) -> dict[str, str]:
+        return {
+            "PULUMI_BACKEND_URL": self.backend,
+            "PULUMI_PYTHON_CMD": sys.executable,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+        }
+
+
+def prepare(path, backend: str | None, *, cloud_credentials: bool, secrets_provider: str = "passphrase",
+            deploying: bool = False) -> Session:
+    """Read the folder and run every check; raises UserError naming the first thing missing."""
+    folder = open_folder(path)
+    d = folder.deployment()
+    if deploying:
+        for what, value in (("domain", d.domain), ("contact", d.contact.partition("@")[2])):
+            if value.endswith(PLACEHOLDER_SUFFIX):
+                raise UserError(
+                    f"{what}: {value} is a placeholder; set councilkit:{what} in {folder.stack_file} "
+                    "to the council's real one before deploying"
+                )
+    url = resolve_backend(backend, folder.backend)
+    require_pulumi_cli()
+    require_passphrase(secrets_provider)
+    if cloud_credentials:
+        require_cloud_credentials(d.cloud)
+    return Session(folder=folder, deployment=d, backend=url, secrets_provider=secrets_provider)
+
+
+def open_stack(session: Session, *, create: bool):
+    """The Automation API stack for the folder: a LocalWorkspace whose work_dir is the folder."""
+    from pulumi import automation as auto
+
+    prepare_backend(session.backend)
+    opts = auto.LocalWorkspaceOptions(
+        work_dir=str(session.folder.path.resolve()),
+        secrets_provider=session.secrets_provider,
+        env_vars=session.env_vars(),
+    )
+    try:
+        if create:
+            return auto.create_or_select_stack(session.stack, work_dir=opts.work_dir, opts=opts)
+        return auto.select_stack(session.stack, work_dir=opts.work_dir, opts=opts)
+    except FileNotFoundError:
+        raise UserError(MISSING_CLI) from None
+    except auto.InvalidVersionError as exc:
+        raise UserError(f"the pulumi CLI is too old for this councilkit ({exc}); upgrade it, see {INSTALL_URL}") from None
+    except auto.StackNotFoundError:
+        raise UserError(
+            f"stack {session.stack} does not exist in {session.backend}; deploy it first with "
+            f"`councilkit up {session.folder.path}` (or pass the --backend it lives in)"
+        ) from None
+    except auto.CommandError as exc:
+        raise UserError(f"pulumi could not open stack {session.stack}: {_first_error(str(exc))}") from None
+
+
+def _call(session: Session, what: str, fn: Callable):
+    """A quick Pulumi command outside an update (outputs, config): its failure as one line."""
+    from pulumi.automation import CommandError
+
+    try:
+        return fn()
+    except CommandError as exc:
+        raise UserError(f"pulumi could not {what} of {session.stack}: {_first_error(str(exc))}") from None
+
+
+def _first_error(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines:
+        head, sep, rest = line.partition("error:")
+        if sep and rest.strip():
+            return rest.strip()
+    return lines[-1] if lines else "unknown error"
+
+
+# --- live progress ---------------------------------------------------------------------------
+
+SYMBOL = {"create": "+", "update": "~", "delete": "-", "replace": "+-", "create-replacement": "+-",
+          "delete-replaced": "-", "read": ">", "refresh": "~"}
+
+
+@dataclass
+class Progress:
+    """Feeds Pulumi's engine events to a rich progress bar and prints each resource that changed."""
+
+    console: Any
+    verb: str
+    total: int | None = None
+    errors: list[str] = field(default_factory=list)
+    tail: deque = field(default_factory=lambda: deque(maxlen=30))
+    done: int = 0
+    changed: dict[str, int] = field(default_factory=dict)
+    _bar: Any = None
+    _task: Any = None
+
+    def __enter__(self) -> "Progress":
+        from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as Bar
+
+        self._bar = Bar(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=self.console, transient=True,
+        )
+        self._bar.start()
+        self._task = self._bar.add_task(self.verb, total=self.total)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def on_output(self, line: str) -> None:
+        self.tail.append(line.rstrip())
+
+    def on_event(self, event) -> None:
+        if event.diagnostic_event is not None and event.diagnostic_event.severity == "error":
+            message = event.diagnostic_event.message.strip()
+            if message:
+                self.errors.append(message)
+                self.console.print(f"[red]error:[/] {message}")
+        for finished in (event.res_outputs_event, event.res_op_failed_event):
+            if finished is None:
+                continue
+            meta = finished.metadata
+            op = getattr(meta.op, "value", str(meta.op))
+            if meta.type == "pulumi:pulumi:Stack":
+                continue
+            self.done += 1
+            if self._bar is not None:
+                self._bar.advance(self._task)
+            if op != "same":
+                self.changed[op] = self.changed.get(op, 0) + 1
+                name = meta.urn.rsplit("::", 1)[-1]
+                failed = " [red]failed[/]" if finished is event.res_op_failed_event else ""
+                self.console.print(f"  {SYMBOL.get(op, op)} {meta.type} [dim]{name}[/]{failed}")
+
+    def failure(self, exc: Exception) -> str:
+        if self.errors:
+            return self.errors[-1].splitlines()[0]
+        return _first_error(getattr(exc, "stderr", "") or str(exc))
+
+
+def _run(session: Session, verb: str, call: Callable, console, total: int | None = None):
+    from pulumi.automation import CommandError, ConcurrentUpdateError
+
+    with Progress(console, f"{verb} {session.stack}", total=total) as progress:
+        try:
+            result = call(progress)
+        except ConcurrentUpdateError:
+            raise UserError(
+                f"stack {session.stack} is locked by another update; if none is running, "
+                f"`pulumi cancel -s {session.stack}` from {session.folder.path} releases it"
+            ) from None
+        except CommandError as exc:
+            raise UserError(f"pulumi {verb} of {session.stack} failed: {progress.failure(exc)}") from None
+    summary = ", ".join(f"{n} {op}" for op, n in sorted(progress.changed.items())) or "no changes"
+    console.print(f"[bold]{verb} {session.stack}: {summary}[/]")
+    return result
+
+
+# --- the commands ----------------------------------------------------------------------------
+
+
+def deployed_blueprint(stack) -> str | None:
+    """The blueprint id@version the stack last deployed (its `councilkit` output), if any."""
+    from pulumi.automation import CommandError
+
+    try:
+        meta = plain_outputs(stack.outputs()).get("councilkit")
+    except CommandError:
+        return None
+    return meta.get("blueprint") if isinstance(meta, dict) else None
+
+
+def up(session: Session, console, total: int | None = None) -> tuple[dict[str, Any], str | None]:
+    """Deploy; returns the outputs and the blueprint deployed before (None on a first deploy)."""
+    stack = open_stack(session, create=True)
+    previous = deployed_blueprint(stack)
+    result = _run(
+        session, "up",
+        lambda p: stack.up(on_output=p.on_output, on_event=p.on_event, color="never"),
+        console, total,
+    )
+    return plain_outputs(result.outputs), previous
+
+
+def refresh(session: Session, console) -> None:
+    stack = open_stack(session, create=False)
+    _run(session, "refresh", lambda p: stack.refresh(on_output=p.on_output, on_event=p.on_event, color="never"), console)
+
+
+def outputs(session: Session) -> dict[str, Any]:
+    stack = open_stack(session, create=False)
+    return plain_outputs(_call(session, "read the outputs", stack.outputs))
+
+
+def destroy(session: Session, console, protected_urns: list[str]) -> None:
+    """Destroy the stack. With `protected_urns` (production on AWS), first a targeted update that
+    turns their deletion protection off (config councilkit:release-protection), or the cloud
+    refuses to delete them; the database's final snapshot is still taken and kept."""
+    from pulumi.automation import ConfigValue
+
+    stack = open_stack(session, create=False)
+    if protected_urns:
+        _call(session, "set config", lambda: stack.set_config(RELEASE_PROTECTION, ConfigValue(value="true")))
+        _run(
+            session, "release protection on",
+            lambda p: stack.up(target=protected_urns, on_output=p.on_output, on_event=p.on_event, color="never"),
+            console, len(protected_urns),
+        )
+    _run(session, "destroy", lambda p: stack.destroy(on_output=p.on_output, on_event=p.on_event, color="never"), console)
+    if protected_urns:
+        _call(session, "remove config", lambda: stack.remove_config(RELEASE_PROTECTION))
+
+
+def plain_outputs(output_map) -> dict[str, Any]:
+    return {key: ("[secret]" if value.secret else value.value) for key, value in (output_map or {}).items()}
+
+
+def describe_outputs(values: dict[str, Any], d: Deployment) -> list[str]:
+    """What a council needs from the outputs: the address, the DNS records, where the admin
+    credentials are kept and how to read them."""
+    lines = [f"url: {values.get('url', f'https://{d.domain}')}"]
+    records = values.get("dns_records") or []
+    if records:
+        lines.append("dns records to create:")
+        for r in records if isinstance(records, list) else [records]:
+            if isinstance(r, dict):
+                kind = r.get("type") or r.get("resourceRecordType") or ""
+                name = r.get("name") or r.get("resourceRecordName") or ""
+                value = r.get("value") or r.get("resourceRecordValue") or ""
+                lines.append(f"  {kind} {name} -> {value}")
+    creds = values.get("admin_credentials")
+    if d.cloud == "aws":
+        lines.append(f"admin credentials: AWS Secrets Manager, {d.region}:")
+        for name, arn in sorted((creds or {}).items()) if isinstance(creds, dict) else []:
+            lines.append(f"  {name}: {arn}")
+        lines.append(
+            f"  read one with: aws secretsmanager get-secret-value --region {d.region} "
+            "--secret-id <ARN> --query SecretString --output text"
+        )
+    else:
+        vault = (creds or {}).get("key_vault") if isinstance(creds, dict) else values.get("key_vault")
+        lines.append(f"admin credentials: Azure Key Vault {vault or '(see the key_vault output)'}:")
+        for name in (creds or {}).get("secrets", []) if isinstance(creds, dict) else []:
+            lines.append(f"  {name}")
+        if isinstance(creds, dict) and creds.get("how"):
+            lines.append(f"  read one with: {creds['how']}")
+    shown = {"url", "dns_records", "admin_credentials", "councilkit", "one_off"}
+    for key in sorted(set(values) - shown):
+        lines.append(f"{key}: {values[key]}")
+    return lines

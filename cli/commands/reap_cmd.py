@@ -1,0 +1,50 @@
+"""`councilkit reap [--dry-run]`: destroy the expired trial stacks in a state backend."""
+
+from __future__ import annotations
+
+import tempfile
+
+import click
+
+
+@click.command()
+@click.option("--backend", help="Pulumi state backend URL (default: PULUMI_BACKEND_URL, else file://~/.councilkit/state).")
+@click.option("--dry-run", is_flag=True, help="List what would be destroyed; destroy nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask before destroying.")
+def reap(backend, dry_run, yes):
+    """Destroy expired trial stacks; never production, never a trial before its expires-on date."""
+    from councilkit.cli import automation, reap as reaping
+
+    url = automation.resolve_backend(backend)
+    automation.require_pulumi_cli()
+    automation.require_passphrase("passphrase")
+    with tempfile.TemporaryDirectory(prefix="councilkit-reap-") as work:
+        _reap(reaping.backend_workspace(url, work), url, dry_run, yes)
+
+
+def _reap(workspace, url, dry_run, yes):
+    from rich.console import Console
+
+    from councilkit.blueprints.deployment import today
+    from councilkit.blueprints.errors import UserError
+    from councilkit.cli import reap as reaping
+
+    decisions = reaping.select(reaping.list_stacks(workspace), today())
+    if not decisions:
+        click.echo(f"no councilkit stacks in {url}")
+        return
+    for dec in decisions:
+        click.echo(f"{'reap' if dec.reap else 'keep'} {dec.stack.name}: {dec.reason}")
+    chosen = [dec.stack.name for dec in decisions if dec.reap]
+    if not chosen:
+        click.echo("nothing to reap")
+        return
+    if dry_run:
+        click.echo(f"dry run: would destroy {len(chosen)} stack(s)")
+        return
+    reaping.check_clouds(decisions)
+    if not yes:
+        click.confirm(f"Destroy {len(chosen)} expired trial stack(s)?", abort=True)
+    failed = reaping.destroy_expired(workspace, chosen, Console(stderr=True))
+    if failed:
+        raise UserError(f"reap: {len(failed)} of {len(chosen)} stacks were not destroyed: {', '.join(failed)}")

@@ -1,0 +1,30 @@
+"""`councilkit upgrade STACK_DIR [--to VERSION]`: show what a newer blueprint changes, then write it."""
+
+from __future__ import annotations
+
+import click
+
+from councilkit.cli.options import blueprint_dirs
+
+
+@click.command()
+@click.argument("stack_dir", type=click.Path(file_okay=False))
+@click.option("--to", "to", help="Blueprint version to move to (default: the newest).")
+@click.option("--yes", is_flag=True, help="Write without asking.")
+@blueprint_dirs
+def upgrade(stack_dir, to, yes, blueprint_dirs):
+    """Re-render a stack folder against a newer blueprint version, after showing the difference."""
+    from councilkit.cli.stackdir import open_folder, rendered_names, write
+    from councilkit.cli.upgrade import prepare_upgrade, report
+
+    folder = open_folder(stack_dir)
+    u = prepare_upgrade(folder, to, blueprint_dirs)
+    if u is None:
+        click.echo(f"{folder.stack} is already at {folder.lock.ref}; nothing to do")
+        return
+    for line in report(u):
+        click.echo(line)
+    if not yes:
+        click.confirm(f"Write {u.target.blueprint.ref} to {folder.path}?", abort=True)
+    write(folder.path, u.rendered, stale=rendered_names(folder))
+    click.echo(f"wrote {folder.path} ({u.target.blueprint.ref}); deploy it with `councilkit up {folder.path}`")

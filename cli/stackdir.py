@@ -1,0 +1,193 @@
+"""A rendered stack folder on disk: find it, read it back into a Deployment, write it atomically.
+
+A folder is recognised by its `councilkit.lock.json`. Its `Pulumi.<stack>.yaml` holds the answers
+(config keys `councilkit:*`) and may also hold keys Pulumi wrote itself (the passphrase provider's
+`encryptionsalt`); those are carried over whenever councilkit re-renders the folder, or the
+stack's state secrets could no longer be decrypted.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from councilkit.blueprints.deployment import Deployment
+from councilkit.blueprints.errors import UserError
+from councilkit.blueprints.lock import ANSWER_KEYS, LOCK_FILE, Lock, locked_deployment, read_lock
+
+from .render import PROJECT_FILE, Rendered, stack_file
+
+# Top-level keys Pulumi writes into a stack config file (secrets providers); never ours to drop.
+PULUMI_KEPT_KEYS = ("encryptedkey", "encryptionsalt", "secretsprovider")
+NAMESPACE = "councilkit:"
+
+
+def _text(value: Any) -> str:
+    """A config value as Pulumi passes it to the program (YAML true → "true")."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def is_stack_folder(path: str | os.PathLike) -> bool:
+    p = Path(path)
+    return p.is_dir() and (p / LOCK_FILE).is_file()
+
+
+@dataclass
+class StackFolder:
+    path: Path
+    stack: str
+    config: dict[str, Any]
+    kept: dict[str, str]
+    lock: Lock
+    backend: str | None
+
+    @property
+    def stack_file(self) -> Path:
+        return self.path / stack_file(self.stack)
+
+    @property
+    def answers(self) -> dict[str, str]:
+        return {
+            key[len(NAMESPACE):]: _text(value)
+            for key, value in self.config.items()
+            if key.startswith(NAMESPACE) and key[len(NAMESPACE):] in ANSWER_KEYS
+        }
+
+    def deployment(self) -> Deployment:
+        d = locked_deployment(self.path, self.answers, where=str(self.stack_file))
+        if d.stack_name != self.stack:
+            raise UserError(
+                f"{self.stack_file}: these answers make stack {d.stack_name}, not {self.stack} "
+                "(council or tier changed?); render a new folder with `councilkit new`"
+            )
+        return d
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}:" if mark else ""
+        raise UserError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def open_folder(path: str | os.PathLike) -> StackFolder:
+    """Read a folder written by `councilkit new`; one `error:` line if it is not one."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no such folder; expected a stack folder written by `councilkit new`")
+    lock = read_lock(folder)
+    stacks = sorted(folder.glob("Pulumi.*.yaml"))
+    if len(stacks) != 1:
+        found = ", ".join(p.name for p in stacks) or "none"
+        raise UserError(f"{folder}: expected exactly one Pulumi.<stack>.yaml, found {found}")
+    stack = stacks[0].name[len("Pulumi."):-len(".yaml")]
+    doc = _read_yaml(stacks[0])
+    config = doc.get("config") or {}
+    if not isinstance(config, dict):
+        raise UserError(f"{stacks[0]}: config: expected a mapping of keys to values")
+    kept = {k: str(doc[k]) for k in PULUMI_KEPT_KEYS if doc.get(k)}
+    backend = None
+    if (folder / PROJECT_FILE).is_file():
+        backend = ((_read_yaml(folder / PROJECT_FILE).get("backend") or {}).get("url")) or None
+    return StackFolder(path=folder, stack=stack, config=config, kept=kept, lock=lock, backend=backend)
+
+
+def same_stack(existing: StackFolder, rendered: Rendered) -> bool:
+    """True when the folder already holds exactly these answers and this lock (Pulumi's own keys aside)."""
+    new_config = yaml.safe_load(rendered.files[stack_file(rendered.stack)])["config"]
+    return (
+        existing.stack == rendered.stack
+        and {k: _text(v) for k, v in existing.config.items()} == new_config
+        and (existing.path / LOCK_FILE).read_bytes() == rendered.files[LOCK_FILE]
+    )
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """One file of a staged render (a seam tests use to fail half-way)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _stage(parent: Path, prefix: str, files: dict[str, bytes]) -> Path:
+    staging = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes 0700; a stack folder is an ordinary folder
+        for name, data in files.items():
+            _write_file(staging / name, data)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def write(target: Path, rendered: Rendered, stale: tuple[str, ...] = ()) -> None:
+    """Put the rendered files in `target`, all or nothing.
+
+    A new folder is staged beside the target and renamed into place in one step. An existing
+    folder (upgrade, --force) is staged inside it, then each file replaces its old version by
+    rename; `stale` names old files to remove afterwards (a previous stack config, old image files).
+    Other files in the folder (a .git, notes) are left alone.
+    """
+    target = Path(target)
+    parent = target.parent
+    if not parent.is_dir():
+        raise UserError(f"--dir: folder {parent} does not exist")
+    if not target.exists():
+        staging = _stage(parent, f".{target.name}.tmp-", rendered.files)
+        try:
+            os.rename(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return
+    staging = _stage(target, ".councilkit-tmp-", rendered.files)
+    try:
+        for name in rendered.files:
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, target / name)
+        for name in stale:
+            if name not in rendered.files:
+                (target / name).unlink(missing_ok=True)
+                parent_dir = (target / name).parent
+                if parent_dir != target and parent_dir.is_dir() and not any(parent_dir.iterdir()):
+                    parent_dir.rmdir()
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def rendered_names(folder: StackFolder) -> tuple[str, ...]:
+    """The files a previous render put in `folder` (to remove those a new render no longer has)."""
+    from councilkit.blueprints.lock import IMAGE_DIR
+
+    from .render import PROGRAM_FILE, RUNBOOK_FILE
+
+    names = [PROJECT_FILE, PROGRAM_FILE, RUNBOOK_FILE, LOCK_FILE, stack_file(folder.stack)]
+    names += [f"{IMAGE_DIR}/{name}" for name in folder.lock.image_files]
+    return tuple(names)
+
+
+def folder_deployment(arg: str) -> Deployment | None:
+    """`plan STACK_DIR`: the Deployment of a stack folder, or None when `arg` names an app.
+
+    A folder is recognised by its lock; an argument that looks like a path (`.`, `./x`, `a/b`) but
+    holds no lock is an error rather than an unknown app.
+    """
+    path = Path(arg)
+    if is_stack_folder(path) or (path.is_dir() and (os.sep in arg or arg.startswith("."))):
+        return open_folder(path).deployment()
+    return None

@@ -1,0 +1,277 @@
+"""Monthly cost of Azure resources in a plan (prices: prices/azure-<region>.yaml, usage: usage.yaml)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from .model import DAYS_PER_MONTH, Free, Line, Unpriced
+from .pricing import Context, get, runs_per_month
+
+PRICERS: dict = {}
+FREE = {
+    "azure-native:resources:ResourceGroup": "no charge for resource groups",
+    "azure-native:network:VirtualNetwork": "no charge for a virtual network",
+    "azure-native:network:Subnet": "no charge for subnets",
+    "azure-native:network:NetworkSecurityGroup": "no charge for network security groups",
+    "azure-native:network:PrivateDnsZoneGroup": "no charge",
+    "azure-native:privatedns:VirtualNetworkLink": "no charge for virtual network links",
+    "azure-native:managedidentity:UserAssignedIdentity": "managed identities are free",
+    "azure-native:authorization:RoleAssignment": "no charge",
+    "azure-native:app:ManagedEnvironmentsStorage": "no charge (the share is billed on its storage account)",
+    "azure-native:app:ManagedCertificate": "Container Apps managed certificates are free",
+    "azure-native:dbforpostgresql:Configuration": "included in the server",
+    "azure-native:dbforpostgresql:Database": "included in the server",
+    "azure-native:dbformysql:Configuration": "included in the server",
+    "azure-native:dbformysql:Database": "included in the server",
+    "azure-native:storage:FileServiceProperties": "no charge (soft-deleted data is billed as stored)",
+    "azure-native:keyvault:Secret": "secret operations are billed on the vault",
+    "azure-native:cdn:AFDEndpoint": "included in the Front Door profile",
+    "azure-native:cdn:AFDOriginGroup": "included in the Front Door profile",
+    "azure-native:cdn:AFDOrigin": "included in the Front Door profile",
+    "azure-native:cdn:AFDCustomDomain": "included in the Front Door profile (managed certificate free)",
+    "azure-native:cdn:Route": "included in the Front Door profile",
+    "azure-native:cdn:SecurityPolicy": "included in the Front Door profile",
+    "azure-native:recoveryservices:Vault": "billed per protected item",
+    "azure-native:recoveryservices:ProtectionPolicy": "no charge",
+    "azure-native:recoveryservices:ProtectionContainer": "no charge",
+    "azure-native:monitor:ActionGroup": "the first 1,000 e-mails a month are free",
+    "azure-native:monitor:DiagnosticSetting": "logs are billed on the workspace they reach",
+    "azure-native:consumption:Budget": "budgets are free",
+}
+STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
+FILE_SHARE = "azure-native:storage:FileShare"
+SECONDS = Decimal(3600)
+
+
+def prices(*types: str):
+    def register(fn):
+        for type_ in types:
+            PRICERS[type_] = fn
+        return fn
+
+    return register
+
+
+def _gib(memory: str) -> Decimal:
+    match = re.fullmatch(r"\s*([\d.]+)\s*(Gi|G|Mi|M)?\s*", str(memory))
+    if not match:
+        raise Unpriced(f"cannot read memory {memory!r}")
+    value = Decimal(match.group(1))
+    return value / 1024 if (match.group(2) or "Gi").startswith("M") else value
+
+
+def _app_size(template) -> tuple[Decimal, Decimal]:
+    cpu = mem = Decimal(0)
+    for c in (template or {}).get("containers") or []:
+        cpu += Decimal(str(get(c, "resources.cpu", 0)))
+        mem += _gib(get(c, "resources.memory", "0Gi"))
+    if not cpu:
+        raise Unpriced("its containers have no cpu set")
+    return cpu, mem
+
+
+@prices("azure-native:app:ContainerApp")
+def container_app(r, ctx: Context) -> list[Line]:
+    cpu, mem = _app_size(r.inputs.get("template"))
+    replicas = int(get(r.inputs, "template.scale.minReplicas", 0))
+    busy = ctx.use("active_fraction")
+    month = ctx.hours * SECONDS
+    note = f"assumes replicas are busy {busy * 100:.0f}% of the time (idle the rest)"
+    what = f"{replicas} replica{'s' if replicas != 1 else ''} × {cpu.normalize():f} vCPU"
+    if replicas == 0:  # scales to zero: billed only while it runs
+        lines = [ctx.line(r, f"vCPU while running ({cpu.normalize():f} vCPU)", month * busy * cpu,
+                          "container_apps.vcpu_second.active", f"assumes it runs {busy * 100:.0f}% of the time")]
+        seconds = month * busy
+    else:
+        lines = [
+            ctx.line(r, f"vCPU busy ({what})", month * replicas * busy * cpu, "container_apps.vcpu_second.active", note),
+            ctx.line(r, f"vCPU idle ({what})", month * replicas * (1 - busy) * cpu, "container_apps.vcpu_second.idle", note),
+        ]
+        seconds = month * replicas
+    lines.append(ctx.line(r, f"memory ({mem.normalize():f} GiB per replica)", seconds * mem, "container_apps.gib_second",
+                          note if replicas else f"assumes it runs {busy * 100:.0f}% of the time"))
+    if get(r.inputs, "configuration.ingress"):
+        requests = ctx.use("requests_million")
+        lines.append(ctx.line(r, "requests", requests, "container_apps.requests_million",
+                              f"assumes {requests.normalize():f} million requests a month"))
+    return lines
+
+
+@prices("azure-native:app:Job")
+def container_job(r, ctx: Context) -> list[Line]:
+    trigger = get(r.inputs, "configuration.triggerType")
+    timeout = Decimal(str(get(r.inputs, "configuration.replicaTimeout", 1800)))
+    if trigger == "Schedule":
+        runs = runs_per_month(str(get(r.inputs, "configuration.scheduleTriggerConfig.cronExpression", "")))
+        parallel = int(get(r.inputs, "configuration.scheduleTriggerConfig.parallelism", 1))
+        seconds = min(ctx.use("job_run_seconds"), timeout)
+        note = f"assumes each run lasts {seconds.normalize():f} s ({runs:.0f} runs a month)"
+    elif trigger == "Manual":  # install and upgrade steps, started by councilkit after a rollout
+        runs = ctx.use("manual_job_runs")
+        parallel = int(get(r.inputs, "configuration.manualTriggerConfig.parallelism", 1))
+        seconds = min(ctx.use("manual_job_seconds"), timeout)
+        note = f"assumes {runs.normalize():f} manual run a month of {seconds.normalize():f} s (install or upgrade)"
+    else:
+        raise Unpriced(f"{trigger or 'event'}-triggered jobs are not priced")
+    cpu, mem = _app_size(r.inputs.get("template"))
+    busy = runs * parallel * seconds
+    kind = "scheduled" if trigger == "Schedule" else "manual"
+    return [
+        ctx.line(r, f"vCPU of {kind} runs ({cpu.normalize():f} vCPU)", busy * cpu, "container_apps.vcpu_second.active", note),
+        ctx.line(r, f"memory of {kind} runs ({mem.normalize():f} GiB)", busy * mem, "container_apps.gib_second", note),
+    ]
+
+
+@prices("azure-native:app:ManagedEnvironment")
+def environment(r, ctx: Context) -> list[Line]:
+    profiles = {p.get("workloadProfileType") for p in r.inputs.get("workloadProfiles") or []}
+    if profiles - {"Consumption"}:
+        raise Unpriced(f"dedicated workload profiles {sorted(profiles - {'Consumption'})} are not priced")
+    raise Free("Consumption plan: billed per app and job")
+
+
+def _flexible_server(r, ctx: Context, family: str) -> list[Line]:
+    sku = get(r.inputs, "sku.name")
+    ha = get(r.inputs, "highAvailability.mode", "Disabled") not in ("Disabled", None)
+    copies = 2 if ha else 1
+    lines = [ctx.line(r, f"{sku} compute{' + HA standby' if ha else ''}", ctx.hours * copies, f"{family}.{sku}")]
+    gib = Decimal(str(get(r.inputs, "storage.storageSizeGB", 32)))
+    lines.append(ctx.line(r, f"storage ({gib:f} GiB{', two copies' if ha else ''})", gib * copies,
+                          f"{family}.storage.gib_month", "locally redundant backups up to the storage size are free"))
+    if get(r.inputs, "backup.geoRedundantBackup") == "Enabled":
+        lines.append(ctx.line(r, "geo-redundant backup storage", gib, f"{family}.backup_grs.gib_month",
+                              "assumes geo-redundant backups as large as the storage"))
+    if family == "mysql" and get(r.inputs, "storage.autoIoScaling") == "Enabled":
+        io = ctx.use("mysql_io_million")
+        lines.append(ctx.line(r, "autoscaled IO", io, "mysql.autoscale_io_million",
+                              f"assumes {io.normalize():f} million IOs a month"))
+    return lines
+
+
+@prices("azure-native:dbforpostgresql:Server")
+def postgres(r, ctx: Context) -> list[Line]:
+    return _flexible_server(r, ctx, "postgres")
+
+
+@prices("azure-native:dbformysql:Server")
+def mysql(r, ctx: Context) -> list[Line]:
+    return _flexible_server(r, ctx, "mysql")
+
+
+@prices("azure-native:redis:Redis")
+def redis(r, ctx: Context) -> list[Line]:
+    sku = r.inputs.get("sku") or {}
+    name = f"{sku.get('name')}_{sku.get('family')}{sku.get('capacity')}"
+    return [ctx.line(r, f"{sku.get('name')} {sku.get('family')}{sku.get('capacity')} cache", ctx.hours, f"redis.{name}")]
+
+
+@prices(STORAGE_ACCOUNT)
+def storage_account(r, ctx: Context) -> list[Line]:
+    if r.inputs.get("kind") == "FileStorage":
+        raise Free("a FileStorage account is billed by its shares' provisioned size")
+    sku = get(r.inputs, "sku.name", "")
+    if sku != "Standard_LRS":
+        raise Unpriced(f"{sku} blob storage is not priced (Standard_LRS only)")
+    gb = ctx.use("blob_gb")
+    return [ctx.line(r, "blob storage (hot, LRS)", gb, "blob.hot.lrs.gb_month", f"assumes {gb.normalize():f} GB stored")]
+
+
+@prices(FILE_SHARE)
+def file_share(r, ctx: Context) -> list[Line]:
+    account = ctx.find(STORAGE_ACCOUNT, r.inputs.get("accountName"))
+    sku = get(account.inputs, "sku.name", "") if account else ""
+    if not sku.startswith("Premium_"):
+        raise Unpriced("standard file shares are not priced" if account else "its storage account is not in the plan")
+    redundancy = sku.split("_", 1)[1].lower()
+    gib = Decimal(str(r.inputs.get("shareQuota", 100)))
+    return [ctx.line(r, f"premium share ({redundancy.upper()}, {gib:f} GiB provisioned)", gib,
+                     f"files.premium.{redundancy}.gib_month")]
+
+
+@prices("azure-native:keyvault:Vault")
+def key_vault(r, ctx: Context) -> list[Line]:
+    ops = ctx.use("key_vault_operations_10k")
+    return [ctx.line(r, "secret operations", ops, "key_vault.operations_10k",
+                     f"assumes {ops * 10_000:,.0f} secret reads and writes a month")]
+
+
+@prices("azure-native:cdn:Profile")
+def front_door(r, ctx: Context) -> list[Line]:
+    sku = get(r.inputs, "sku.name", "")
+    tier = {"Standard_AzureFrontDoor": "standard", "Premium_AzureFrontDoor": "premium"}.get(sku)
+    if tier is None:
+        raise Unpriced(f"CDN/Front Door SKU {sku} is not priced")
+    requests = ctx.use("front_door_requests_million")
+    egress = ctx.use("front_door_egress_gb")
+    return [
+        ctx.line(r, f"Front Door {tier.capitalize()} base fee", 1, f"front_door.{tier}.month"),
+        ctx.line(r, "requests", requests * 100, f"front_door.{tier}.requests_10k",
+                 f"assumes {requests.normalize():f} million requests a month"),
+        ctx.line(r, "data to clients", egress, "front_door.egress_gb", f"assumes {egress.normalize():f} GB to clients a month"),
+    ]
+
+
+@prices("azure-native:frontdoor:Policy")
+def front_door_waf(r, ctx: Context) -> list[Line]:
+    sku = get(r.inputs, "sku.name", "")
+    if sku == "Premium_AzureFrontDoor":
+        raise Free("the WAF and its managed rule sets are included in Front Door Premium")
+    if sku != "Standard_AzureFrontDoor":
+        raise Unpriced(f"WAF policy SKU {sku} is not priced")
+    rules = len(get(r.inputs, "customRules.rules", []) or [])
+    return [ctx.line(r, "WAF policy", 1, "front_door_waf.standard.policy_month"),
+            ctx.line(r, f"custom rules ({rules})", rules, "front_door_waf.standard.rule_month")]
+
+
+@prices("azure-native:operationalinsights:Workspace")
+def workspace(r, ctx: Context) -> list[Line]:
+    gb = ctx.use("log_gb")
+    days = int(r.inputs.get("retentionInDays") or 30)
+    lines = [ctx.line(r, "logs ingested", gb, "log_analytics.ingest_gb", f"assumes {gb.normalize():f} GB of logs a month")]
+    if days > 31:
+        lines.append(ctx.line(r, f"retention beyond 31 days (kept {days} days)", gb * Decimal(days - 31) / 30,
+                              "log_analytics.retention_gb_month", f"assumes {gb.normalize():f} GB of logs a month"))
+    return lines
+
+
+@prices("azure-native:monitor:MetricAlert")
+def metric_alert(r, ctx: Context) -> list[Line]:
+    return [ctx.line(r, "metric alert (one time series)", 1, "monitor.metric_alert_month")]
+
+
+@prices("azure-native:network:PrivateEndpoint")
+def private_endpoint(r, ctx: Context) -> list[Line]:
+    gb = ctx.use("private_endpoint_gb")
+    return [ctx.line(r, "private endpoint", ctx.hours, "private_endpoint.hour"),
+            ctx.line(r, "data processed", gb, "private_endpoint.gb", f"assumes {gb.normalize():f} GB through each endpoint")]
+
+
+@prices("azure-native:privatedns:PrivateZone")
+def private_zone(r, ctx: Context) -> list[Line]:
+    return [ctx.line(r, "private DNS zone", 1, "private_dns.zone_month", "DNS queries (£0.31 a million) not included")]
+
+
+@prices("azure-native:network:PublicIPAddress")
+def public_ip(r, ctx: Context) -> list[Line]:
+    return [ctx.line(r, "public IP address (Standard)", ctx.hours, "public_ip.standard.hour")]
+
+
+@prices("azure-native:containerregistry:Registry")
+def registry(r, ctx: Context) -> list[Line]:
+    sku = get(r.inputs, "sku.name", "")
+    return [ctx.line(r, f"{sku} registry", DAYS_PER_MONTH, f"acr.{sku}.day")]
+
+
+@prices("azure-native:recoveryservices:ProtectedItem")
+def protected_share(r, ctx: Context) -> list[Line]:
+    name = get(r.inputs, "properties.friendlyName")
+    share = next((s for s in ctx.of_type(FILE_SHARE) if (s.inputs.get("shareName") or s.name) == name), None)
+    if share is None:
+        raise Unpriced("the file share it protects is not in the plan")
+    gib = int(share.inputs.get("shareQuota", 100))
+    if gib > 1024:
+        raise Unpriced("backup of shares over 1 TiB is not priced")
+    key = "backup.files.instance_250gib" if gib <= 250 else "backup.files.instance_1tib"
+    return [ctx.line(r, f"Azure Files backup of {name} ({gib} GiB)", 1, key,
+                     "share snapshots are billed by Azure Files as used capacity (not included)")]

@@ -1,0 +1,119 @@
+"""What pricing rules share: the context (prices, usage, the plan) and reading a cron schedule."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable
+
+from .model import DAYS_PER_MONTH, Line, PriceBook, Unpriced, money
+
+Pricer = Callable[[Any, "Context"], list[Line]]
+
+
+@dataclass
+class Context:
+    book: PriceBook
+    usage: Mapping[str, Any]
+    resources: Sequence[Any]
+    tier: str
+
+    @property
+    def hours(self) -> Decimal:
+        return self.book.hours_per_month
+
+    def use(self, key: str) -> Decimal:
+        """A usage assumption for this tier (usage.yaml)."""
+        try:
+            return Decimal(str(self.usage[key]))
+        except KeyError:
+            raise Unpriced(f"no usage assumption '{key}' for this tier") from None
+
+    def line(self, r: Any, item: str, quantity: Decimal | int | float, price_key: str,
+             assumption: str | None = None) -> Line:
+        price = self.book[price_key]
+        quantity = Decimal(str(quantity))
+        return Line(r.urn, r.type, r.name, item, quantity, price, money(quantity * price.amount), assumption)
+
+    def find(self, type_: str, reference: Any) -> Any | None:
+        """The plan's resource of `type_` that a reference (id, ARN, name) points at."""
+        if not isinstance(reference, str):
+            return None
+        own = _own_name_keys(type_) | {"arn", "id"}
+        for r in self.resources:
+            if r.type != type_:
+                continue
+            names = {r.name, f"{r.name}-id", r.urn, *(v for k, v in r.inputs.items() if k in own and isinstance(v, str))}
+            if reference in names or (reference.startswith("arn:") and reference.rsplit("/", 1)[-1] == r.name):
+                return r
+        return None
+
+    def of_type(self, type_: str) -> list[Any]:
+        return [r for r in self.resources if r.type == type_]
+
+
+def _own_name_keys(type_: str) -> set[str]:
+    """Inputs holding a resource's own name: `accountName` on a StorageAccount, `name` anywhere."""
+    kind = type_.rsplit(":", 1)[-1]
+    words = re.findall(r"[A-Z][a-z0-9]*", kind) or [kind]
+    return {"name", kind[:1].lower() + kind[1:] + "Name", words[-1].lower() + "Name"}
+
+
+def get(value: Any, path: str, default: Any = None) -> Any:
+    for key in path.split("."):
+        if not isinstance(value, Mapping):
+            return default
+        value = value.get(key)
+        if value is None:
+            return default
+    return value
+
+
+# --- schedules ---------------------------------------------------------------------------------
+
+_AWS_CRON = re.compile(r"^cron\((.+)\)$")
+_AWS_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
+
+
+def _field_count(field: str, low: int, high: int) -> int:
+    """How many values of low..high a cron field matches (*, */n, a/n, a-b, a,b,c, n)."""
+    total = set()
+    for part in field.split(","):
+        step = 1
+        if "/" in part:
+            part, step_text = part.split("/", 1)
+            step = int(step_text)
+        if part in ("*", "?"):
+            start, end = low, high
+        elif "-" in part:
+            start, end = (int(x) for x in part.split("-", 1))
+        else:
+            start = int(part)
+            end = high if step > 1 else start
+        total.update(range(start, end + 1, step))
+    return len({v for v in total if low <= v <= high})
+
+
+def runs_per_month(expression: str) -> Decimal:
+    """Runs a month of a 5-field cron (Azure, blueprints) or an AWS `cron(...)`/`rate(...)`.
+
+    Only schedules that run every day are understood (day-of-month, month and weekday `*`/`?`);
+    anything else raises Unpriced rather than guessing.
+    """
+    text = expression.strip()
+    rate = _AWS_RATE.match(text)
+    if rate:
+        every, unit = int(rate.group(1)), rate.group(2).rstrip("s")
+        per_day = {"minute": Decimal(1440), "hour": Decimal(24), "day": Decimal(1)}[unit] / every
+        return per_day * DAYS_PER_MONTH
+    aws = _AWS_CRON.match(text)
+    fields = (aws.group(1) if aws else text).split()
+    if len(fields) not in (5, 6) or any(f not in ("*", "?") for f in fields[2:5]):
+        raise Unpriced(f"cannot read how often {expression!r} runs")
+    try:
+        per_day = _field_count(fields[0], 0, 59) * _field_count(fields[1], 0, 23)
+    except ValueError:
+        raise Unpriced(f"cannot read how often {expression!r} runs") from None
+    return Decimal(per_day) * DAYS_PER_MONTH

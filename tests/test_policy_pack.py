@@ -1,0 +1,117 @@
+"""The same controls as a pulumi-policy pack (`pulumi preview --policy-pack stacks/policy/pack`),
+loaded and driven with pulumi-policy's own classes (no Pulumi engine needed)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from councilkit.stacks.policy import CONTROLS
+
+from conftest import planned
+
+ROOT = Path(__file__).resolve().parents[1]
+PACK = ROOT / "stacks" / "policy" / "pack"
+
+
+@pytest.fixture(scope="module")
+def pack():
+    """Import the pack's __main__.py as Pulumi does, minus serving (its name is not __main__)."""
+    spec = importlib.util.spec_from_file_location("councilkit_policy_pack", PACK / "__main__.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    yield module
+    sys.modules.pop(spec.name, None)
+
+
+def _options() -> PolicyResourceOptions:
+    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+
+
+def _validate(policy, resource_type: str, props: dict, name: str = "db", urn: str | None = None):
+    """Run one ResourceValidationPolicy the way the analyzer does; the violations it reports."""
+    seen: list[tuple[str, str | None]] = []
+    urn = urn or f"urn:pulumi:s::p::{resource_type}::{name}"
+    args = ResourceValidationArgs(resource_type, props, urn, name, _options(), None, {}, {})
+    policy.validate(args, lambda message, urn=None: seen.append((message, urn)))
+    return seen
+
+
+def _validate_stack(policy, resources) -> list[tuple[str, str | None]]:
+    seen: list[tuple[str, str | None]] = []
+    items = [PolicyResource(r.type, r.inputs, r.urn, r.name, _options(), None, None, [], {}) for r in resources]
+    policy.validate(StackValidationArgs(items, {}, {}), lambda message, urn=None: seen.append((message, urn)))
+    return seen
+
+
+def test_pack_project_file_runs_python_in_the_project_virtualenv():
+    spec = yaml.safe_load((PACK / "PulumiPolicy.yaml").read_text())
+    assert spec["runtime"]["name"] == "python" and spec["version"]
+    assert (PACK / spec["runtime"]["options"]["virtualenv"]).resolve() == ROOT / ".venv"
+
+
+def test_every_control_is_a_policy_of_the_pack(pack):
+    policies = {p.name: p for p in pack.policies()}
+    assert set(policies) == {c.id for c in CONTROLS}
+    for c in CONTROLS:
+        p = policies[c.id]
+        assert isinstance(p, ResourceValidationPolicy if c.scope == "resource" else StackValidationPolicy), c.id
+        assert p.enforcement_level == (EnforcementLevel.MANDATORY if c.mandatory else EnforcementLevel.ADVISORY)
+        assert p.severity.value == c.severity and c.title in p.description
+        assert p.framework.reference == ", ".join(c.ncsc)
+
+
+def test_resource_policy_reports_an_unencrypted_database_and_passes_an_encrypted_one(pack):
+    policy = next(p for p in pack.policies() if p.name == "CK-AWS-001")
+    tags = {"tier": "production", "council": "x"}
+    bad = _validate(policy, "aws:rds/instance:Instance", {"storageEncrypted": False, "tags": tags})
+    assert len(bad) == 1 and bad[0][0].startswith("CK-AWS-001 ") and "storageEncrypted" in bad[0][0]
+    assert _validate(policy, "aws:rds/instance:Instance", {"storageEncrypted": True, "tags": tags}) == []
+    assert _validate(policy, "aws:s3/bucket:Bucket", {"tags": tags}) == []
+
+
+def test_resource_policy_takes_the_tier_from_the_tier_tag_or_the_stack_name(pack):
+    policy = next(p for p in pack.policies() if p.name == "CK-AWS-019")  # Multi-AZ, production only
+    props = {"multiAz": False, "engine": "postgres"}
+    assert _validate(policy, "aws:rds/instance:Instance", {**props, "tags": {"tier": "trial"}}) == []
+    assert len(_validate(policy, "aws:rds/instance:Instance", {**props, "tags": {"tier": "production"}})) == 1
+    assert pack.facts_for([pack.PackResource("aws:ecs/service:Service", "urn:pulumi:borsetshire-nextcloud-trial::councilkit::"
+                                             "aws:ecs/service:Service::web", "web", {})], {}).tier == "trial"
+
+
+def test_stack_policy_reports_a_public_load_balancer_without_waf(pack):
+    d, plan = planned("nextcloud", "aws", "production")
+    policy = next(p for p in pack.policies() if p.name == "CK-AWS-011")
+    assert _validate_stack(policy, plan.resources) == []
+    without_waf = [r for r in plan.resources if r.type != "aws:wafv2/webAclAssociation:WebAclAssociation"]
+    violations = _validate_stack(policy, without_waf)
+    assert len(violations) == 1 and violations[0][1].endswith("::nextcloud-alb")
+
+
+@pytest.mark.parametrize("cloud,tier", [("aws", "trial"), ("aws", "production"), ("azure", "trial"), ("azure", "production")])
+def test_the_pack_finds_no_mandatory_violation_in_real_plans(pack, cloud, tier):
+    d, plan = planned("localgov-drupal", cloud, tier)
+    mandatory = {c.id for c in CONTROLS if c.mandatory}
+    found = []
+    for policy in pack.policies():
+        if isinstance(policy, StackValidationPolicy):
+            found += [(policy.name, m) for m, _ in _validate_stack(policy, plan.resources)]
+        else:
+            for r in plan.resources:
+                found += [(policy.name, m) for m, _ in _validate(policy, r.type, r.inputs, r.name, r.urn)]
+    assert [f for f in found if f[0] in mandatory] == []
