@@ -62,6 +62,12 @@ def _mask(value: Any) -> Any:
     return value
 
 
+# Lookups a stack makes while planning, answered with placeholders of the right shape.
+INVOKE_RESULTS = {
+    "azure-native:redis:listRedisKeys": {"primaryKey": "mock-primary-key", "secondaryKey": "mock-secondary-key"},
+    "azure-native:app:getCustomDomainVerificationId": {"value": "(the subscription's verification id)"},
+}
+
 # pulumi-aws module → the service name in its ARNs
 ARN_SERVICE = {"efs": "elasticfilesystem", "lb": "elasticloadbalancing", "cloudwatch": "logs"}
 
@@ -99,7 +105,7 @@ def _fake_outputs(type_: str, name: str, inputs: dict) -> dict:
     for key, value in extras.items():
         out.setdefault(key, value)
     if type_.startswith("azure-native:"):
-        from councilkit.stacks.azure.offline_outputs import azure_outputs
+        from .offline_azure import azure_outputs
 
         out = azure_outputs(type_, name, out)
     return out
@@ -115,7 +121,7 @@ def _new_monitor():
             return state["id"], state
 
         def call(self, args: mocks.MockCallArgs):
-            return {}, None
+            return INVOKE_RESULTS.get(args.token, {}), []
 
     class RecordingMonitor(mocks.MockMonitor):
         def __init__(self) -> None:
@@ -146,6 +152,18 @@ def _new_monitor():
     return RecordingMonitor()
 
 
+def _without_aliases(args):
+    """Drop resource aliases: azure-native declares ~20 per resource (its type under older API
+    versions) and turning each into a URN is most of an offline plan's time. Aliases only match
+    a resource to state written under an older type; an offline plan has no state."""
+    import pulumi
+
+    if not args.opts or not args.opts.aliases:
+        return None
+    args.opts.aliases = None
+    return pulumi.ResourceTransformationResult(props=args.props, opts=args.opts)
+
+
 def run_offline(program, stack: str) -> Plan:
     """Run `program()` (which registers resources) in-process under mocks and return its Plan."""
     import pulumi
@@ -155,6 +173,7 @@ def run_offline(program, stack: str) -> Plan:
     outputs: dict[str, Any] = {}
 
     def body():
+        pulumi.runtime.register_stack_transformation(_without_aliases)
         result = program() or {}
         for key, value in result.items():
             outputs[key] = pulumi.Output.from_input(value)

@@ -8,7 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from councilkit.blueprints.deployment import COUNCIL_RE, build_deployment
+from councilkit.blueprints.model import Cache
 from councilkit.stacks.azure import names
+from councilkit.stacks.azure.apps import one_off_job_name
+from councilkit.stacks.azure.cache import redis_name
 
 BASE = {tier: build_deployment("nextcloud", cloud="azure", tier=tier) for tier in ("trial", "production")}
 councils = st.from_regex(COUNCIL_RE, fullmatch=True).map(str.strip).filter(lambda s: COUNCIL_RE.match(s))
@@ -41,6 +44,13 @@ def test_registry_server_and_container_app_names_are_valid(council, tier):
         label = names.dns_label(d, prefix, limit)
         assert names.DNS_LABEL_RE.fullmatch(label) and len(label) <= limit, label
     assert names.CONTAINER_APP_RE.fullmatch(names.container_app(d, "web"))
+    for step in ("install", "upgrade"):
+        assert names.CONTAINER_APP_RE.fullmatch(one_off_job_name(d, step))
+    longest_cache = Cache(name="q" * 32, engine="redis", version="7.1", env={"host": "REDIS"})
+    for cache in (Cache(engine="redis", version="7.1", env={"host": "REDIS"}), longest_cache):
+        label = redis_name(d, cache)
+        assert names.DNS_LABEL_RE.fullmatch(label), label
+    assert names.DNS_LABEL_RE.fullmatch(names.dns_label(d, "budget", 63))
     assert 1 <= len(names.resource_group(d)) <= 90
     assert len(names.compact(d, "ck", 12)) <= 12
 

@@ -11,7 +11,7 @@ import importlib
 import pytest
 
 from conftest import APPS, TIERS, planned
-from councilkit.stacks.azure.network import DATABASE_DELEGATION
+from councilkit.stacks.azure.network import DATABASE_DELEGATION, SUBNETS
 
 CASES = [(app, tier) for app in APPS for tier in TIERS]
 
@@ -32,6 +32,17 @@ def nextcloud(request):
     return planned("nextcloud", "azure", request.param)
 
 
+@pytest.fixture
+def nextcloud_production():
+    """Nextcloud runs Redis only with several web replicas (Cache.only_with_replicas)."""
+    return planned("nextcloud", "azure", "production")
+
+
+def test_single_replica_nextcloud_trial_runs_without_redis():
+    d, plan = planned("nextcloud", "azure", "trial")
+    assert d.caches == [] and plan.of_type("azure-native:redis:Redis") == []
+
+
 @pytest.fixture(params=TIERS)
 def drupal(request):
     return planned("localgov-drupal", "azure", request.param)
@@ -43,6 +54,13 @@ def _apps(plan):
 
 def _web(plan):
     return next(r for r in plan.of_type("azure-native:app:ContainerApp") if r.inputs["configuration"].get("ingress"))
+
+
+def _job(plan, kind: str):
+    """The cron job ("Schedule") or a one-off job ("Manual")."""
+    found = [j for j in plan.of_type("azure-native:app:Job") if j.inputs["configuration"]["triggerType"] == kind]
+    assert len(found) == 1, [j.name for j in found]
+    return found[0]
 
 
 def _server(plan):
@@ -81,7 +99,7 @@ def test_key_vault_storage_and_redis_have_private_endpoints_with_private_dns(cas
         g for pe in plan.of_type("azure-native:network:PrivateEndpoint")
         for c in pe.inputs["privateLinkServiceConnections"] for g in c["groupIds"]
     )
-    expected = ["file", "vault"] + (["redisCache"] if d.blueprint.cache else [])
+    expected = ["file", "vault"] + (["redisCache"] if d.caches else [])
     assert groups == sorted(expected)
     zones = {z.inputs["privateZoneName"] for z in plan.of_type("azure-native:privatedns:PrivateZone")}
     assert {"privatelink.vaultcore.azure.net", "privatelink.file.core.windows.net"} <= zones
@@ -151,9 +169,8 @@ def test_probes_send_the_site_host_header_only_when_the_blueprint_asks(case):
 def test_cron_runs_as_a_scheduled_job_with_the_blueprint_expression(case):
     d, plan = case
     cron = next(c for c in d.blueprint.containers if c.role == "cron")
-    job = plan.one("azure-native:app:Job")
+    job = _job(plan, "Schedule")
     config = job.inputs["configuration"]
-    assert config["triggerType"] == "Schedule"
     assert config["scheduleTriggerConfig"]["cronExpression"] == cron.schedule
     assert config["scheduleTriggerConfig"]["parallelism"] == 1
     assert config["replicaRetryLimit"] == 0
@@ -325,16 +342,17 @@ def test_each_shared_path_is_an_nfs_share_without_root_squash(case):
 # -- cache --------------------------------------------------------------------------------------
 
 
-def test_redis_accepts_tls_only(nextcloud):
-    _, plan = nextcloud
+def test_redis_accepts_tls_only(nextcloud_production):
+    d, plan = nextcloud_production
     cache = plan.one("azure-native:redis:Redis").inputs
+    assert cache["redisConfiguration"]["maxmemoryPolicy"] == d.blueprint.cache.eviction
     assert cache["enableNonSslPort"] is False
     assert cache["minimumTlsVersion"] == "1.2"
     assert cache["publicNetworkAccess"] == "Disabled"
 
 
-def test_apps_reach_redis_over_tls_with_the_key_from_key_vault(nextcloud):
-    d, plan = nextcloud
+def test_apps_reach_redis_over_tls_with_the_key_from_key_vault(nextcloud_production):
+    d, plan = nextcloud_production
     env = {v["name"]: v for v in _web(plan).inputs["template"]["containers"][0]["env"]}
     cenv = d.blueprint.cache.env
     assert env[cenv.host]["value"].startswith(cenv.host_prefix)
@@ -400,11 +418,147 @@ def test_front_door_serves_the_custom_domain_with_a_managed_certificate(producti
 
 def test_dns_validation_records_are_stack_outputs(case):
     d, plan = case
-    records = {r["type"]: r for r in plan.outputs["dns_records"]}
-    txt = records["TXT"]
-    assert txt["name"] == (f"_dnsauth.{d.domain}" if d.production else f"asuid.{d.domain}")
-    assert isinstance(txt["value"], str) and txt["value"]
-    assert records["CNAME"]["name"] == d.domain
+    records = plan.outputs["dns_records"]
+    by_name: dict[tuple[str, str], list[str]] = {}
+    for r in records:
+        assert isinstance(r["value"], str) and r["value"], r
+        by_name.setdefault((r["type"], r["name"]), []).append(r["value"])
+    # asuid proves ownership to Container Apps, which then binds the domain on the web app.
+    assert ("TXT", f"asuid.{d.domain}") in by_name
+    cname = by_name[("CNAME", d.domain)]
+    if d.production:
+        assert cname == [plan.outputs["front_door_endpoint"]]
+        # Front Door's and the web app's managed certificates: two values on one name.
+        assert len(by_name[("TXT", f"_dnsauth.{d.domain}")]) == 2
+    else:
+        assert cname == [plan.outputs["web_fqdn"]]
+        assert ("TXT", f"_dnsauth.{d.domain}") not in by_name
+    assert plan.outputs["url"] == f"https://{d.domain}"
+
+
+# -- the app's own domain (Host header) ------------------------------------------------------------
+
+
+def test_web_app_carries_the_councils_domain_with_a_managed_certificate(case):
+    d, plan = case
+    ingress = _web(plan).inputs["configuration"]["ingress"]
+    # Auto: Azure binds the managed certificate once issued (SniEnabled would need its id first).
+    assert ingress["customDomains"] == [{"name": d.domain, "bindingType": "Auto"}]
+    cert = plan.one("azure-native:app:ManagedCertificate").inputs
+    assert cert["environmentName"] == plan.one("azure-native:app:ManagedEnvironment").name.replace("_", "-")
+    assert cert["properties"]["subjectName"] == d.domain
+    # Behind Front Door the domain's CNAME is Front Door's, so the certificate validates by TXT.
+    assert cert["properties"]["domainControlValidation"] == ("TXT" if d.production else "CNAME")
+
+
+def test_front_door_sends_the_councils_domain_as_host_to_the_app(production):
+    d, plan = production
+    origin = plan.one("azure-native:cdn:AFDOrigin").inputs
+    assert origin["originHostHeader"] == d.domain
+    assert origin["hostName"] == plan.outputs["web_fqdn"]
+    assert origin["enforceCertificateNameCheck"] is True
+    # Front Door's health probes carry the same Host and check the blueprint's health path.
+    group = plan.one("azure-native:cdn:AFDOriginGroup").inputs
+    assert group["healthProbeSettings"]["probePath"] == d.blueprint.web.health_check.path
+
+
+def test_only_front_door_reaches_a_production_app_over_private_link(case):
+    d, plan = case
+    env = plan.one("azure-native:app:ManagedEnvironment")
+    assert env.inputs["publicNetworkAccess"] == ("Disabled" if d.production else "Enabled")
+    if d.production:
+        link = plan.one("azure-native:cdn:AFDOrigin").inputs["sharedPrivateLinkResource"]
+        assert link["privateLink"] == {"id": "environment-env-id"}
+        assert link["groupId"] == "managedEnvironments"
+        assert link["privateLinkLocation"] == d.region
+        assert "private_link_approval" in plan.outputs
+
+
+# -- network security groups ------------------------------------------------------------------------
+
+
+def _nsg_rules(plan):
+    """subnet name → its NSG's rules, following each subnet's networkSecurityGroup reference."""
+    nsgs = {f"{n.name}-id": n for n in plan.of_type("azure-native:network:NetworkSecurityGroup")}
+    return {
+        s.inputs["subnetName"]: nsgs[s.inputs["networkSecurityGroup"]["id"]].inputs["securityRules"]
+        for s in plan.of_type("azure-native:network:Subnet")
+    }
+
+
+def _allowed(rules, source):
+    return [r for r in rules if r["access"] == "Allow" and r["sourceAddressPrefix"] == source]
+
+
+def test_every_subnet_has_its_own_network_security_group(case):
+    _, plan = case
+    rules = _nsg_rules(plan)
+    assert set(rules) == {"apps", "database", "endpoints"}
+    assert len(plan.of_type("azure-native:network:NetworkSecurityGroup")) == 3
+
+
+def test_database_subnet_admits_only_the_apps_on_the_database_port(case):
+    d, plan = case
+    rules = _nsg_rules(plan)["database"]
+    apps = _allowed(rules, SUBNETS["apps"])
+    port = {"postgres": "5432"}.get(d.blueprint.database.engine, "3306")
+    assert [r["destinationPortRanges"] for r in apps] == [[port]]
+    deny = [r for r in rules if r["access"] == "Deny"]
+    assert deny and deny[0]["sourceAddressPrefix"] == "VirtualNetwork"
+    assert all(r["priority"] < deny[0]["priority"] for r in rules if r["access"] == "Allow")
+    assert not _allowed(rules, "Internet") and not _allowed(rules, "*")
+
+
+def test_private_endpoints_admit_the_apps_on_their_service_ports_only(case):
+    d, plan = case
+    rules = _nsg_rules(plan)["endpoints"]
+    ports = set(_allowed(rules, SUBNETS["apps"])[0]["destinationPortRanges"])
+    assert ports == {"443", "2049"} | ({"6380"} if d.caches else set())
+    assert any(r["access"] == "Deny" and r["sourceAddressPrefix"] == "VirtualNetwork" for r in rules)
+
+
+def test_only_a_trial_admits_the_internet_to_the_apps_subnet(case):
+    d, plan = case
+    internet = _allowed(_nsg_rules(plan)["apps"], "Internet")
+    if d.production:
+        assert internet == []
+    else:
+        assert [sorted(r["destinationPortRanges"]) for r in internet] == [["443", "80"]]
+
+
+# -- budget ---------------------------------------------------------------------------------------
+
+
+def test_a_monthly_budget_on_the_resource_group_emails_the_contact(case):
+    d, plan = case
+    budget = plan.one("azure-native:consumption:Budget").inputs
+    assert budget["scope"] == "resource-group-id"
+    assert budget["category"] == "Cost" and budget["timeGrain"] == "Monthly"
+    assert budget["amount"] == (900 if d.production else 100)
+    assert budget["timePeriod"]["startDate"] == "2026-11-01T00:00:00Z"  # COUNCILKIT_TODAY's month
+    alerts = {(n["threshold"], n["thresholdType"]) for n in budget["notifications"].values()}
+    assert alerts == {(80, "Actual"), (100, "Forecasted")}
+    assert all(n["contactEmails"] == [d.contact] and n["enabled"] for n in budget["notifications"].values())
+
+
+# -- one-off steps --------------------------------------------------------------------------------
+
+
+def test_upgrade_steps_run_as_a_manual_job_of_the_named_container(case):
+    d, plan = case
+    job = _job(plan, "Manual")
+    config = job.inputs["configuration"]
+    assert config["manualTriggerConfig"] == {"parallelism": 1, "replicaCompletionCount": 1}
+    assert config["replicaRetryLimit"] == 0 and config["replicaTimeout"] >= 3600
+    step = d.blueprint.upgrade
+    named = next(r for r in _apps(plan) if r.inputs.get("containerAppName") == f"{d.app_id}-{step.container}")
+    main, their = job.inputs["template"]["containers"][0], named.inputs["template"]["containers"][0]
+    assert main["image"] == their["image"] and main["env"] == their["env"]
+    assert main.get("volumeMounts") == their.get("volumeMounts")
+    assert config["secrets"] == named.inputs["configuration"]["secrets"]
+    assert "probes" not in main
+    one_off = plan.outputs["one_off"]["upgrade"]
+    assert one_off["job"] == job.inputs["jobName"] and one_off["commands"] == step.commands
 
 
 def test_outputs_say_where_admin_credentials_live(case):

@@ -166,7 +166,10 @@ def test_every_tier_sizes_every_container_and_service(shipped):
     for tier in (shipped.tiers.trial, shipped.tiers.production):
         assert set(tier.processes) == {c.name for c in shipped.containers}
         assert (tier.database is not None) == (shipped.database is not None)
-        assert (tier.cache is not None) == (shipped.cache is not None)
+
+    for name in ("trial", "production"):
+        tier = getattr(shipped.tiers, name)
+        assert (tier.cache is not None) == bool(shipped.caches_for(name))
 
 
 def test_production_is_at_least_as_large_as_trial(shipped):

@@ -1,11 +1,28 @@
 """Apps: the blueprint's processes on Azure Container Apps, one resource per container.
 
-- web: a container app with public HTTPS ingress only (`allowInsecure: false`), probes on the
+- web: a container app with external HTTPS-only ingress (`allowInsecure: false`), probes on the
   blueprint's health path (with the site's Host header when the app needs it), and replicas
-  from the tier (at least two in production).
+  from the tier (at least two in production). The council's domain is bound to it with a
+  Container Apps managed certificate, so the app sees its own domain whether users reach it
+  directly (trial) or through Front Door (production, which sends that Host: edge.py).
+- service: a container app with internal-only TCP ingress (`external: false`, `transport: tcp`,
+  `exposedPort` = the blueprint's port). Other apps of the environment reach it at
+  `<app name>:<port>`, which is what `${service.NAME}` becomes. TCP rather than HTTP ingress:
+  internal HTTP ingress answers on 80/443 only (the blueprint's port would be lost, `http://backend:8000`
+  would not connect) and redirects plain HTTP to HTTPS; TCP keeps the port and passes any
+  protocol through unchanged (HTTP, websockets, ActiveMQ's 61616, Solr's 8983).
+- worker: a container app with no ingress and a fixed replica count.
 - cron: a Container Apps job on the blueprint's schedule, one replica per run, never overlapping
   a long run with a retry (singleton, APPS.md gotcha 3).
-- worker: a container app with no ingress and a fixed replica count.
+- install / upgrade: Container Apps jobs with a manual trigger, built from the named container
+  (image, env, secrets, shared files) running the blueprint's commands once; `councilkit`
+  starts them after the first / each new rollout (`one_off` stack output).
+- singleton: one replica (min = max = 1) in single revision mode. Container Apps has no
+  "stop the old replica first" rollout: a new revision starts, and the old one is stopped as soon
+  as the new one is running. The overlap is therefore the new replica's start-up plus the old
+  one's shutdown after SIGTERM (up to `terminationGracePeriodSeconds`, 30 s by default); a
+  singleton has no readiness probe of its own to lengthen it. Where even that overlap is unsafe,
+  `one_off.singletons` gives the command that stops a singleton before `up` (no overlap at all).
 Every container runs as the deployment's managed identity; secrets are Key Vault references
 (`keyVaultUrl` + identity) exposed to the process through `secretRef`, never plain env values.
 """
@@ -20,7 +37,7 @@ import pulumi
 import pulumi_azure_native.app as app
 
 from councilkit.blueprints.deployment import Deployment
-from councilkit.blueprints.model import Container, ProcessSize
+from councilkit.blueprints.model import Container, ProcessSize, Upgrade
 from councilkit.stacks.spec import image_of, mounts_of, render_env, size_of
 
 from . import names
@@ -32,6 +49,10 @@ MAX_CPU = 4.0
 MAX_INITIAL_DELAY = 60
 MAX_PERIOD = 240
 MAX_FAILURES = 10
+# How long one install or upgrade run may take (site creation, migrations, reindexing).
+ONE_OFF_TIMEOUT_SECONDS = 7200
+ONE_OFF_STEPS = ("install", "upgrade")
+MANAGED_CERTIFICATE = "web-domain"
 
 
 def consumption_size(size: ProcessSize) -> tuple[float, str]:
@@ -43,6 +64,8 @@ def consumption_size(size: ProcessSize) -> tuple[float, str]:
 
 def replicas(d: Deployment, container: Container) -> int:
     wanted = size_of(d, container).replicas
+    if container.singleton:
+        return 1
     if container.role == "web" and d.production:
         return max(2, wanted)
     return wanted
@@ -56,12 +79,34 @@ def job_timeout_seconds(schedule: str) -> int:
     return 3600
 
 
+def service_addresses(d: Deployment) -> dict[str, str]:
+    """`${service.NAME}` → `<container app name>:<port>`: how apps of one environment reach an
+    internal TCP ingress (Container Apps resolves an app's name inside its environment)."""
+    return {
+        c.name: f"{names.container_app(d, c.name)}:{c.port}"
+        for c in d.blueprint.containers
+        if c.role == "service"
+    }
+
+
+def one_off_job_name(d: Deployment, step: str) -> str:
+    return names.container_app(d, f"{step}-job")
+
+
+def one_off_steps(d: Deployment) -> dict[str, Upgrade]:
+    """The blueprint's one-off steps that have commands to run, by kind (install, upgrade)."""
+    bp = d.blueprint
+    found = {kind: getattr(bp, kind) for kind in ONE_OFF_STEPS}
+    return {kind: step for kind, step in found.items() if step is not None and step.commands}
+
+
 @dataclass
 class AppsArgs:
     deployment: Deployment
     resource_group_name: pulumi.Input[str]
     location: str
     environment_id: pulumi.Input[str]
+    environment_name: pulumi.Input[str]
     identity_id: pulumi.Input[str]
     network_cidr: str
     blueprint_secret_urls: dict[str, pulumi.Input[str]]
@@ -77,37 +122,30 @@ class AppsArgs:
 
 
 class Apps(pulumi.ComponentResource):
-    """`web` (the container app), `jobs` and `workers` by container name, `web_fqdn`."""
+    """`web` (the container app), `services`, `workers`, `jobs` (cron) and `one_off_jobs` by
+    name, `web_name`, `certificate` (the web app's managed certificate), `service_addresses`."""
 
     def __init__(self, name: str, args: AppsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("councilkit:azure:Apps", name, None, opts)
         self._args = args
         d = args.deployment
         child = pulumi.ResourceOptions(parent=self, depends_on=args.depends_on)
+        self.service_addresses = service_addresses(d)
         self.jobs: dict[str, app.Job] = {}
         self.workers: dict[str, app.ContainerApp] = {}
-        identity = app.ManagedServiceIdentityArgs(
+        self.services: dict[str, app.ContainerApp] = {}
+        self.one_off_jobs: dict[str, app.Job] = {}
+        self._identity = app.ManagedServiceIdentityArgs(
             type="UserAssigned", user_assigned_identities=[args.identity_id]
         )
         for container in d.blueprint.containers:
             resource_name = names.container_app(d, container.name)
-            secrets = self._secrets(container)
-            containers, init_containers, volumes = self._containers(container)
-            registries = (
-                [app.RegistryCredentialsArgs(server=args.registry_server, identity=args.identity_id)]
-                if container.build
-                else None
-            )
             if container.role == "cron":
-                self.jobs[container.name] = app.Job(
+                self.jobs[container.name] = self._job(
                     f"{name}-{container.name}",
-                    job_name=resource_name,
-                    resource_group_name=args.resource_group_name,
-                    location=args.location,
-                    environment_id=args.environment_id,
-                    workload_profile_name="Consumption",
-                    identity=identity,
-                    configuration=app.JobConfigurationArgs(
+                    resource_name,
+                    container,
+                    dict(
                         trigger_type="Schedule",
                         schedule_trigger_config=app.JobConfigurationScheduleTriggerConfigArgs(
                             cron_expression=container.schedule,
@@ -117,17 +155,13 @@ class Apps(pulumi.ComponentResource):
                         replica_timeout=job_timeout_seconds(container.schedule),
                         # A failed run waits for the next schedule rather than overlapping it.
                         replica_retry_limit=0,
-                        secrets=secrets,
-                        registries=registries,
                     ),
-                    template=app.JobTemplateArgs(
-                        containers=containers, init_containers=init_containers, volumes=volumes
-                    ),
-                    opts=child,
+                    child,
                 )
                 continue
             count = replicas(d, container)
             web = container.role == "web"
+            containers, init_containers, volumes = self._containers(container)
             resource = app.ContainerApp(
                 f"{name}-{container.name}",
                 container_app_name=resource_name,
@@ -135,12 +169,13 @@ class Apps(pulumi.ComponentResource):
                 location=args.location,
                 managed_environment_id=args.environment_id,
                 workload_profile_name="Consumption",
-                identity=identity,
+                identity=self._identity,
                 configuration=app.ConfigurationArgs(
+                    # One active revision: never two versions of the app serving side by side.
                     active_revisions_mode="Single",
-                    ingress=self._ingress(container) if web else None,
-                    secrets=secrets,
-                    registries=registries,
+                    ingress=self._ingress(container),
+                    secrets=self._secrets(container),
+                    registries=self._registries(container),
                 ),
                 template=app.TemplateArgs(
                     containers=containers,
@@ -148,8 +183,8 @@ class Apps(pulumi.ComponentResource):
                     volumes=volumes,
                     scale=app.ScaleArgs(
                         min_replicas=count,
-                        # Web scales out under load; a worker's count is fixed (it may be a singleton).
-                        max_replicas=max(count * 2, 3) if web else count,
+                        # Web scales out under load; other counts are fixed (and a singleton's is 1).
+                        max_replicas=max(count * 2, 3) if web and not container.singleton else count,
                     ),
                 ),
                 opts=child,
@@ -157,21 +192,122 @@ class Apps(pulumi.ComponentResource):
             if web:
                 self.web = resource
                 self.web_name = resource_name
+            elif container.role == "service":
+                self.services[container.name] = resource
             else:
                 self.workers[container.name] = resource
+        self.certificate = self._certificate(name)
+        for kind, step in one_off_steps(d).items():
+            container = next(c for c in d.blueprint.containers if c.name == step.container)
+            self.one_off_jobs[kind] = self._job(
+                f"{name}-{kind}",
+                one_off_job_name(d, kind),
+                container,
+                dict(
+                    # Started on demand by `councilkit` (az containerapp job start), never on its own.
+                    trigger_type="Manual",
+                    manual_trigger_config=app.JobConfigurationManualTriggerConfigArgs(
+                        parallelism=1, replica_completion_count=1
+                    ),
+                    replica_timeout=ONE_OFF_TIMEOUT_SECONDS,
+                    # A failed migration is looked at, not retried half-way through.
+                    replica_retry_limit=0,
+                ),
+                child,
+                commands=step.commands,
+            )
         self.register_outputs({"web": self.web.id})
+
+    def _job(
+        self,
+        resource_name: str,
+        job_name: str,
+        container: Container,
+        trigger: dict,
+        opts: pulumi.ResourceOptions,
+        commands: list[list[str]] | None = None,
+    ) -> app.Job:
+        """A Container Apps job running `container` (or, with `commands`, those instead)."""
+        a = self._args
+        configuration = app.JobConfigurationArgs(
+            **trigger, secrets=self._secrets(container), registries=self._registries(container)
+        )
+        containers, init_containers, volumes = self._containers(container, commands=commands)
+        return app.Job(
+            resource_name,
+            job_name=job_name,
+            resource_group_name=a.resource_group_name,
+            location=a.location,
+            environment_id=a.environment_id,
+            workload_profile_name="Consumption",
+            identity=self._identity,
+            configuration=configuration,
+            template=app.JobTemplateArgs(containers=containers, init_containers=init_containers, volumes=volumes),
+            opts=opts,
+        )
+
+    def _certificate(self, name: str) -> app.ManagedCertificate:
+        """The council's domain on the web app, with a Container Apps managed certificate.
+
+        The app binds the domain with `bindingType: Auto`: Azure creates a managed certificate
+        only for a hostname already on an app (RequireCustomHostnameInEnvironment), and binding it
+        with `SniEnabled` needs the certificate's id in the app itself, a cycle one declarative
+        program cannot express (microsoft/azure-container-apps#796). With `Auto` (API
+        2024-10-02-preview on) the platform binds the matching managed certificate once issued.
+
+        Validation: a trial's domain is a CNAME to the app, so the certificate validates by
+        CNAME. In production the domain is a CNAME to Front Door, so CNAME/HTTP validation would
+        meet Front Door, not the app: it validates by TXT (`_dnsauth.<domain>`, a stack output).
+        """
+        a = self._args
+        d = a.deployment
+        return app.ManagedCertificate(
+            f"{name}-web-certificate",
+            environment_name=a.environment_name,
+            resource_group_name=a.resource_group_name,
+            location=a.location,
+            managed_certificate_name=MANAGED_CERTIFICATE,
+            properties=app.ManagedCertificatePropertiesArgs(
+                subject_name=d.domain,
+                domain_control_validation="TXT" if d.production else "CNAME",
+            ),
+            # Azure refuses a managed certificate for a hostname no app has yet.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.web]),
+        )
 
     # -- pieces ---------------------------------------------------------------------------------
 
-    def _ingress(self, container: Container) -> app.IngressArgs:
-        return app.IngressArgs(
-            external=True,
-            target_port=container.port,
-            transport="auto",
-            # HTTP requests are redirected to HTTPS by the platform, never served.
-            allow_insecure=False,
-            traffic=[app.TrafficWeightArgs(latest_revision=True, weight=100)],
-        )
+    def _ingress(self, container: Container) -> app.IngressArgs | None:
+        traffic = [app.TrafficWeightArgs(latest_revision=True, weight=100)]
+        if container.role == "web":
+            return app.IngressArgs(
+                external=True,
+                target_port=container.port,
+                transport="auto",
+                # HTTP requests are redirected to HTTPS by the platform, never served.
+                allow_insecure=False,
+                custom_domains=[app.CustomDomainArgs(name=self._args.deployment.domain, binding_type="Auto")],
+                traffic=traffic,
+            )
+        if container.role == "service":
+            return app.IngressArgs(
+                # Reachable only from the environment's own apps and jobs, at `<app name>:<port>`.
+                # Internal TCP ports may repeat across apps (Alfresco's repository and Share both
+                # listen on 8080); only external TCP ports must be unique in an environment.
+                external=False,
+                transport="tcp",
+                target_port=container.port,
+                exposed_port=container.port,
+                allow_insecure=False,
+                traffic=traffic,
+            )
+        return None
+
+    def _registries(self, container: Container) -> list[app.RegistryCredentialsArgs] | None:
+        a = self._args
+        if not container.build:
+            return None
+        return [app.RegistryCredentialsArgs(server=a.registry_server, identity=a.identity_id)]
 
     def _secret_refs(self, container: Container) -> dict[str, tuple[str, pulumi.Input[str]]]:
         """env name → (Container Apps secret name, Key Vault URL) for this container."""
@@ -192,7 +328,10 @@ class Apps(pulumi.ComponentResource):
 
     def _env(self, container: Container) -> list[app.EnvironmentVarArgs]:
         a = self._args
-        plain = {**render_env(container, a.deployment, a.network_cidr), **a.shared_env}
+        plain = {
+            **render_env(container, a.deployment, a.network_cidr, services=self.service_addresses),
+            **a.shared_env,
+        }
         env = [app.EnvironmentVarArgs(name=k, value=v) for k, v in sorted(plain.items())]
         env += [
             app.EnvironmentVarArgs(name=k, secret_ref=secret_name)
@@ -206,10 +345,28 @@ class Apps(pulumi.ComponentResource):
         Container Apps cannot set the user a container runs as; a blueprint `user` is honoured
         by starting the process through `su` (the image must run as root and ship `su`).
         """
+        return self._as_user(container, container.command)
+
+    def _step_command(
+        self, container: Container, commands: list[list[str]]
+    ) -> tuple[list[str] | None, list[str] | None]:
+        """(command, args) running one-off `commands` in order, stopping at the first failure.
+
+        Like a one-off ECS task on AWS, the commands replace the container's CMD and keep its
+        ENTRYPOINT (images' entrypoints `exec "$@"`); several commands run through `sh -c`.
+        """
+        if len(commands) == 1:
+            cmd = list(commands[0])
+        else:
+            cmd = ["/bin/sh", "-c", " && ".join(shlex.join(c) for c in commands)]
+        return self._as_user(container, cmd)
+
+    @staticmethod
+    def _as_user(container: Container, cmd: list[str] | None) -> tuple[list[str] | None, list[str] | None]:
         if container.user:
-            line = shlex.join([*(container.entrypoint or []), *(container.command or [])])
+            line = shlex.join([*(container.entrypoint or []), *(cmd or [])])
             return ["su", "-p", container.user, "-s", "/bin/sh", "-c", line], None
-        return container.entrypoint, container.command
+        return container.entrypoint, cmd
 
     def _probes(self, container: Container) -> list[app.ContainerAppProbeArgs]:
         check = container.health_check
@@ -253,7 +410,9 @@ class Apps(pulumi.ComponentResource):
             ),
         ]
 
-    def _containers(self, container: Container):
+    def _containers(self, container: Container, commands: list[list[str]] | None = None):
+        """(containers, init containers, volumes) of `container`; with `commands`, a one-off run
+        of them (no probes: a job's replica ends when the commands do)."""
         a = self._args
         d = a.deployment
         image = image_of(container, a.image_repository)
@@ -264,7 +423,11 @@ class Apps(pulumi.ComponentResource):
             app.VolumeArgs(name=f.name, storage_name=a.storage_names[f.name], storage_type="NfsAzureFile")
             for f in shared
         ] or None
-        command, cmd_args = self._command(container)
+        if commands is None:
+            command, cmd_args = self._command(container)
+        else:
+            command, cmd_args = self._step_command(container, commands)
+        probed = commands is None and container.health_check is not None and container.role != "cron"
         main = app.ContainerArgs(
             name=container.name,
             image=image,
@@ -272,7 +435,7 @@ class Apps(pulumi.ComponentResource):
             args=cmd_args,
             env=self._env(container),
             resources=app.ContainerResourcesArgs(cpu=cpu, memory=memory),
-            probes=self._probes(container) if container.role == "web" else None,
+            probes=self._probes(container) if probed else None,
             volume_mounts=mounts,
         )
         init = None

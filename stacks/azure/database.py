@@ -24,10 +24,10 @@ import pulumi_azure_native.dbforpostgresql as postgresql
 from councilkit.blueprints.deployment import Deployment
 
 from . import names
-from .network import Network
+from .network import DATABASE_PORT, Network
 from .regions import zone_redundant
 
-PORT = {"postgres": 5432, "mysql": 3306, "mariadb": 3306}
+PORT = DATABASE_PORT
 SKU = {
     # Burstable for trials (cheapest sound setup); General Purpose for production (HA needs it).
     ("trial", "small"): ("Standard_B1ms", "Burstable"),

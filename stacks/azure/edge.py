@@ -8,6 +8,14 @@
   TXT record `_dnsauth.<domain>`: its name and value are stack outputs, as is the CNAME target.
 - HTTP is redirected to HTTPS; Front Door talks to the container app over HTTPS only, checking
   its certificate, and caches nothing (the apps' pages are per user).
+- The app sees its own domain: the origin's `originHostHeader` is the council's domain, which is
+  bound to the web container app with its own managed certificate (apps.py). Otherwise Front Door
+  would send the app's `*.azurecontainerapps.io` name, which apps that trust only their domain
+  refuse (Nextcloud `trusted_domains`, Drupal `trusted_host_patterns`, Frappe's site by Host).
+  Front Door's health probes carry the same Host, so they check what users get.
+- Only Front Door reaches the app: the origin is a Private Link origin into the Container Apps
+  environment, whose public network access is off (environment.py). Azure asks the environment's
+  owner to approve the link once: `private_link_approval` (a stack output) says how.
 """
 
 from __future__ import annotations
@@ -34,6 +42,9 @@ class EdgeArgs:
     origin_host: pulumi.Input[str]
     """the web container app's FQDN"""
     health_path: str
+    environment_id: pulumi.Input[str]
+    """the Container Apps environment: the Private Link target"""
+    location: str
 
 
 class Edge(pulumi.ComponentResource):
@@ -104,13 +115,21 @@ class Edge(pulumi.ComponentResource):
             profile_name=self.profile.name,
             resource_group_name=rg,
             host_name=args.origin_host,
-            origin_host_header=args.origin_host,
+            # The council's domain, bound on the web app: the app sees the Host users typed.
+            origin_host_header=d.domain,
             http_port=80,
             https_port=443,
             priority=1,
             weight=1000,
             enabled_state="Enabled",
+            # The app's certificate for the council's domain must match (SNI = the Host above).
             enforce_certificate_name_check=True,
+            shared_private_link_resource=cdn.SharedPrivateLinkResourcePropertiesArgs(
+                private_link=cdn.ResourceReferenceArgs(id=args.environment_id),
+                group_id="managedEnvironments",
+                private_link_location=args.location,
+                request_message=f"councilkit: Front Door for {d.stack_name}",
+            ),
             opts=child,
         )
         self.custom_domain = cdn.AFDCustomDomain(
@@ -159,6 +178,17 @@ class Edge(pulumi.ComponentResource):
             opts=child,
         )
         self.endpoint_host = self.endpoint.host_name
+        self.private_link_approval = {
+            "what": "Front Door's Private Link to the Container Apps environment waits for approval "
+            "once; until then Front Door answers 502",
+            "portal": "Container Apps environment > Networking > Private endpoints > approve the "
+            "pending connection from Front Door",
+            "cli": pulumi.Output.concat(
+                "az rest --method get --url https://management.azure.com", args.environment_id,
+                "/privateEndpointConnections?api-version=2025-02-02-preview  "
+                "# then PUT the pending one with privateLinkServiceConnectionState.status=Approved",
+            ),
+        }
         self.validation_record = {
             "type": "TXT",
             "name": f"_dnsauth.{d.domain}",

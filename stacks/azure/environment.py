@@ -4,6 +4,13 @@ Logs go to the workspace through a diagnostic setting (destination `azure-monito
 than the workspace's shared key, so no key is copied into the environment. Retention: 30 days
 for trials, 90 for production. Production spreads replicas over availability zones where the
 region has them.
+
+Public network access: a trial's web app is reached directly, so the environment takes public
+traffic. A production environment does not (`publicNetworkAccess: Disabled`): Front Door Premium
+reaches it over Private Link (edge.py), so nobody can call the app around Front Door and its WAF.
+Container Apps has no other sound way to admit only Front Door: ingress IP restrictions take
+CIDR ranges only (no `AzureFrontDoor.Backend` service tag, and its ranges change), and ingress
+cannot match the `X-Azure-FDID` header Front Door adds; only the app itself could check it.
 """
 
 from __future__ import annotations
@@ -54,14 +61,16 @@ class Environment(pulumi.ComponentResource):
             app_logs_configuration=app.AppLogsConfigurationArgs(destination="azure-monitor"),
             vnet_configuration=app.VnetConfigurationArgs(
                 infrastructure_subnet_id=args.subnet_id,
-                # The web app's ingress is public (HTTPS only); everything else stays in the VNet.
+                # An external virtual IP: the web app's ingress is "external" (trial: public, HTTPS
+                # only; production: reached only through the Private Link, see above). Internal
+                # services and jobs stay inside the environment.
                 internal=False,
             ),
             workload_profiles=[
                 app.WorkloadProfileArgs(name="Consumption", workload_profile_type="Consumption")
             ],
             zone_redundant=d.production and zone_redundant(d.region),
-            public_network_access="Enabled",
+            public_network_access="Disabled" if d.production else "Enabled",
             peer_traffic_configuration=app.ManagedEnvironmentPeerTrafficConfigurationArgs(
                 encryption=app.ManagedEnvironmentEncryptionArgs(enabled=True)
             ),

@@ -3,16 +3,24 @@
 Alerts: web 5xx responses, replica restarts, database CPU and storage, and in production the
 Front Door 5xx rate. They exist in both tiers (a few pence a month each) so a trial shows what
 production will send.
+
+Budget: a monthly Cost Management budget on the deployment's resource group e-mails the contact
+when actual spend passes 80% and when the month's forecast passes 100%, so a forgotten trial
+cannot bill silently. Budgets start on the first of a month, and Azure takes a start in the past
+only within the current month, so the start is the month the budget is created in; later runs
+leave the period alone.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import pulumi
+import pulumi_azure_native.consumption as consumption
 import pulumi_azure_native.monitor as monitor
 
-from councilkit.blueprints.deployment import Deployment
+from councilkit.blueprints.deployment import Deployment, today
 
 from . import names
 
@@ -38,6 +46,22 @@ class MonitoringArgs:
     database: tuple[str, pulumi.Input[str]] | None = None
     """(engine family "postgres"|"mysql", server id)"""
     front_door_id: pulumi.Input[str] | None = None
+    resource_group_id: pulumi.Input[str] | None = None
+    monthly_budget: float | None = None
+    """in the subscription's billing currency; no budget when None"""
+
+
+BUDGET_ALERTS = {
+    # key: (threshold %, threshold type)
+    "actual-80-percent": (80, "Actual"),
+    "forecast-100-percent": (100, "Forecasted"),
+}
+
+
+def budget_period(start: dt.date) -> tuple[str, str]:
+    """(start, end) of a budget created on `start`: the first of that month, for a year."""
+    first = start.replace(day=1)
+    return f"{first.isoformat()}T00:00:00Z", f"{first.replace(year=first.year + 1).isoformat()}T00:00:00Z"
 
 
 def alerts_for(args: MonitoringArgs) -> list[Alert]:
@@ -117,5 +141,30 @@ class Monitoring(pulumi.ComponentResource):
                 ),
                 actions=[monitor.MetricAlertActionArgs(action_group_id=self.action_group.id)],
                 opts=child,
+            )
+        self.budget = None
+        if args.monthly_budget is not None and args.resource_group_id is not None:
+            start, end = budget_period(today())
+            self.budget = consumption.Budget(
+                f"{name}-budget",
+                budget_name=names.dns_label(d, "budget", 63),
+                scope=args.resource_group_id,
+                amount=args.monthly_budget,
+                category="Cost",
+                time_grain="Monthly",
+                time_period=consumption.BudgetTimePeriodArgs(start_date=start, end_date=end),
+                notifications={
+                    key: consumption.NotificationArgs(
+                        enabled=True,
+                        operator="GreaterThan",
+                        threshold=threshold,
+                        threshold_type=kind,
+                        contact_emails=[d.contact],
+                        locale="en-gb",
+                    )
+                    for key, (threshold, kind) in BUDGET_ALERTS.items()
+                },
+                # The start date is fixed when the budget is created (see the module doc).
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["timePeriod"]),
             )
         self.register_outputs({"alerts": list(self.alerts)})

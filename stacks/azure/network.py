@@ -5,6 +5,19 @@
 - `endpoints` (/24) holds the private endpoints of Key Vault, the file storage account and Redis.
 Each private endpoint registers its address in a private DNS zone linked to the VNet, so apps
 resolve e.g. `<vault>.vault.azure.net` to a private address and the public endpoints can be off.
+
+Each subnet has its own network security group admitting only what that subnet needs
+(`security_rules`):
+- `apps`: Azure's defaults (VNet and Azure Load Balancer in, everything else in denied) plus, in a
+  trial, HTTPS (and HTTP, answered only with a redirect) from the internet to the public ingress.
+  Production has no rule from the internet: its environment takes no public traffic (Front Door
+  reaches it over Private Link, see edge.py). Outbound stays open: images come from public
+  registries and apps send mail and call out.
+- `database`: the database port from the apps subnet, and the subnet to itself (the standby of
+  zone-redundant HA replicates within it); everything else from the VNet denied.
+- `endpoints`: from the apps subnet only, only the ports the private endpoints serve: 443 (Key
+  Vault), 2049 (NFS shares), 6380 (Redis over TLS); everything else from the VNet denied.
+Private endpoint network policies are on for the endpoints subnet, so its NSG applies to them.
 """
 
 from __future__ import annotations
@@ -31,6 +44,60 @@ PRIVATE_LINK_ZONES = {
     "file": "privatelink.file.core.windows.net",
     "redisCache": "privatelink.redis.cache.windows.net",
 }
+DATABASE_PORT = {"postgres": 5432, "mysql": 3306, "mariadb": 3306}
+KEY_VAULT_PORT, NFS_PORT, REDIS_TLS_PORT = 443, 2049, 6380
+# Below Azure's default rules (65000+), above every allow rule here.
+DENY_PRIORITY = 4000
+
+
+def _rule(name: str, priority: int, description: str, *, source: str, destination: str,
+          ports: list[int] | None = None, access: str = "Allow", protocol: str = "Tcp") -> network.SecurityRuleArgs:
+    return network.SecurityRuleArgs(
+        name=name,
+        priority=priority,
+        direction="Inbound",
+        access=access,
+        protocol=protocol,
+        source_address_prefix=source,
+        source_port_range="*",
+        destination_address_prefix=destination,
+        destination_port_ranges=[str(p) for p in ports] if ports else None,
+        destination_port_range=None if ports else "*",
+        description=description,
+    )
+
+
+def security_rules(d: Deployment) -> dict[str, list[network.SecurityRuleArgs]]:
+    """Inbound rules per subnet role (see the module doc)."""
+    bp = d.blueprint
+    apps, db, endpoints = SUBNETS["apps"], SUBNETS["database"], SUBNETS["endpoints"]
+
+    def deny_vnet() -> network.SecurityRuleArgs:
+        # Azure's default AllowVnetInBound (65000) would admit every subnet; this comes first.
+        return _rule("deny-other-vnet-in", DENY_PRIORITY, "nothing else from inside the VNet",
+                     source="VirtualNetwork", destination="*", access="Deny", protocol="*")
+
+    rules: dict[str, list[network.SecurityRuleArgs]] = {"apps": []}
+    if not d.production:
+        rules["apps"].append(_rule(
+            "allow-web-in", 100, "the public ingress: HTTPS, and HTTP answered with a redirect",
+            source="Internet", destination=apps, ports=[80, 443],
+        ))
+    if bp.database:
+        rules["database"] = [
+            _rule("allow-apps-db-in", 100, "the apps to the database port",
+                  source=apps, destination=db, ports=[DATABASE_PORT[bp.database.engine]]),
+            _rule("allow-db-subnet-in", 110, "within the subnet: HA standby replication",
+                  source=db, destination=db, protocol="*"),
+            deny_vnet(),
+        ]
+    ports = [KEY_VAULT_PORT] + ([NFS_PORT] if bp.files else []) + ([REDIS_TLS_PORT] if d.caches else [])
+    rules["endpoints"] = [
+        _rule("allow-apps-endpoints-in", 100, "the apps to Key Vault, file shares and Redis",
+              source=apps, destination=endpoints, ports=ports),
+        deny_vnet(),
+    ]
+    return rules
 
 
 @dataclass
@@ -62,11 +129,21 @@ class Network(pulumi.ComponentResource):
             "endpoints": None,
         }
         self.subnets: dict[str, network.Subnet] = {}
+        self.security_groups: dict[str, network.NetworkSecurityGroup] = {}
+        rules = security_rules(d)
         previous: list[pulumi.Resource] = []
         for role, prefix in SUBNETS.items():
             if role == "database" and d.blueprint.database is None:
                 continue
             service = delegations[role]
+            nsg = network.NetworkSecurityGroup(
+                f"{name}-{role}-nsg",
+                resource_group_name=self._rg,
+                location=self._location,
+                security_rules=rules[role],
+                opts=self._child,
+            )
+            self.security_groups[role] = nsg
             subnet = network.Subnet(
                 f"{name}-{role}",
                 resource_group_name=self._rg,
@@ -77,6 +154,7 @@ class Network(pulumi.ComponentResource):
                 # No implicit internet egress: the apps environment has its own managed egress.
                 default_outbound_access=False if role != "apps" else None,
                 private_endpoint_network_policies="Enabled" if role == "endpoints" else None,
+                network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),
                 # Azure refuses concurrent changes to one VNet's subnets: create them one by one.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
             )

@@ -9,11 +9,6 @@ azure-native, and this module fixes them without any Azure call:
 - computed values the stack's outputs are built from (the environment's default domain, Front
   Door's host name and domain validation token, identity ids…): without them the plan's outputs
   are unknowns, which plan JSON cannot hold.
-
-Hook: in cli/offline.py `_fake_outputs`, before returning,
-    if type_.startswith("azure-native:"):
-        from councilkit.stacks.azure.offline_outputs import azure_outputs
-        out = azure_outputs(type_, name, out)
 """
 
 from __future__ import annotations
@@ -42,9 +37,12 @@ def azure_outputs(type_: str, name: str, out: dict[str, Any]) -> dict[str, Any]:
         "defaultDomain": f"{suffix}.uksouth.azurecontainerapps.io",
         "hostName": f"{suffix}.z01.azurefd.net",
         "customDomainVerificationId": "mock-verification-id",
-        "validationProperties": {"validationToken": "mock-validation-token"},
+        "validationProperties": {"validationToken": "mock-certificate-token"},
         "accessKeys": {"primaryKey": "mock-key", "secondaryKey": "mock-key"},
     }
     for key, value in extras.items():
         out.setdefault(key, value)
+    if type_ == "azure-native:app:ManagedCertificate":
+        # The DNS TXT token a managed certificate validated by TXT waits for.
+        out["properties"] = {**(out.get("properties") or {}), "validationToken": "mock-certificate-token"}
     return out
