@@ -24,11 +24,21 @@ REGION_PATTERN = {
     "aws": re.compile(r"^(us|eu|ap|ca|sa|me|af|il|mx)(-gov)?-[a-z]+-\d$"),
     "azure": re.compile(r"^[a-z]+[a-z0-9]*$"),
 }
+# Database engines each cloud runs as a managed service (Azure Database for MariaDB retired 2025).
+MANAGED_ENGINES = {"aws": ("postgres", "mysql", "mariadb"), "azure": ("postgres", "mysql")}
 DEFAULT_COUNCIL = "Example Council"
 DEFAULT_TRIAL_DAYS = 30
 COUNCIL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 &'.,()-]{1,79}$")
 DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}$")
+
+
+def clouds_for(bp: Blueprint) -> tuple[str, ...]:
+    """The clouds that can host the blueprint's database as a managed service."""
+    db = bp.database
+    if db is None:
+        return CLOUDS
+    return tuple(c for c in CLOUDS if any(e in MANAGED_ENGINES[c] for e in (db.engine, *db.also_runs_on)))
 
 
 def slugify(name: str) -> str:
@@ -73,6 +83,15 @@ class Deployment:
     @property
     def sizes(self) -> TierSizes:
         return getattr(self.blueprint.tiers, self.tier)
+
+    @property
+    def database_engine(self) -> str | None:
+        """The engine this deployment's database runs: the blueprint's, or the first engine it
+        also runs on that the cloud offers as a managed service (checked in build_deployment)."""
+        db = self.blueprint.database
+        if db is None:
+            return None
+        return next(e for e in (db.engine, *db.also_runs_on) if e in MANAGED_ENGINES[self.cloud])
 
     @property
     def caches(self):
@@ -154,6 +173,12 @@ def build_deployment(
         raise UserError(
             f"region: {region} is outside the UK; UK regions for {cloud} are "
             f"{', '.join(UK_REGIONS[cloud])} (pass --allow-non-uk-region to place data elsewhere)"
+        )
+    if cloud not in clouds_for(bp):
+        db = bp.database
+        raise UserError(
+            f"{bp.ref} needs {db.engine}, which {cloud} does not offer as a managed database "
+            f"(it offers {', '.join(MANAGED_ENGINES[cloud])}); plan it on {' or '.join(clouds_for(bp))}"
         )
     if tier == "trial":
         if expires_on is None:

@@ -172,6 +172,11 @@ class Database(Strict):
     user: str = Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")
     env: DatabaseEnv
     parameters: dict[str, str] = Field(default_factory=dict)
+    also_runs_on: list[Literal["postgres", "mysql", "mariadb"]] = Field(
+        default_factory=list,
+        description="other engines the app supports, used where a cloud lacks `engine` as a "
+        "managed service (Azure has no managed MariaDB since 2025)",
+    )
 
 
 class SharedPath(Strict):

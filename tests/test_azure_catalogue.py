@@ -16,7 +16,24 @@ from councilkit.stacks.azure import names
 from councilkit.stacks.azure.apps import one_off_job_name, one_off_steps
 from councilkit.stacks.spec import mounts_of
 
-CASES = [(app, tier) for app in discover() for tier in TIERS]
+from councilkit.blueprints.deployment import build_deployment, clouds_for
+from councilkit.blueprints.errors import UserError
+from councilkit.blueprints.loader import load_file
+
+ON_AZURE = [app for app, versions in discover().items()
+            if "azure" in clouds_for(load_file(list(versions.values())[-1].path))]
+NOT_ON_AZURE = sorted(set(discover()) - set(ON_AZURE))
+CASES = [(app, tier) for app in ON_AZURE for tier in TIERS]
+
+
+def test_only_blueprints_needing_mariadb_itself_stay_off_azure():
+    assert NOT_ON_AZURE == ["erpnext"]
+
+
+@pytest.mark.parametrize("app", NOT_ON_AZURE)
+def test_an_app_azure_cannot_host_is_refused_with_where_it_can_run(app):
+    with pytest.raises(UserError, match=r"needs mariadb, which azure does not offer as a managed database .*plan it on aws"):
+        build_deployment(app, cloud="azure", tier="trial")
 
 
 @pytest.fixture(scope="module", params=CASES, ids=[f"{a}-{t}" for a, t in CASES])

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 import yaml
 
+from councilkit.blueprints.deployment import clouds_for
 from councilkit.blueprints.errors import UserError
 from councilkit.blueprints.loader import discover, load_file, resolve
 from councilkit.cli.options import blueprint_dirs
@@ -36,6 +37,7 @@ def list_(blueprint_dirs, as_json):
                 "upstream_version": bp.app.upstream_version,
                 "licence": bp.app.licence,
                 "database": f"{bp.database.engine} {bp.database.version}" if bp.database else None,
+                "clouds": list(clouds_for(bp)),
                 "path": str(newest.path),
             }
         )
@@ -45,10 +47,10 @@ def list_(blueprint_dirs, as_json):
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("app", "versions", "name", "upstream", "licence", "database", box=None)
+    table = Table("app", "versions", "name", "upstream", "licence", "database", "clouds", box=None)
     for row in rows:
         table.add_row(row["id"], ", ".join(row["versions"]), row["name"], row["upstream_version"],
-                      row["licence"], row["database"] or "-")
+                      row["licence"], row["database"] or "-", ", ".join(row["clouds"]))
     Console().print(table)
 
 

@@ -7,10 +7,9 @@
 - Production: General Purpose SKU, zone-redundant HA (standby in another zone), 14 days of
   geo-redundant backups. Trial: Burstable SKU, no HA, 7 days of local backups.
 
-MariaDB: Azure Database for MariaDB was retired (September 2025), so a `mariadb` blueprint runs on
-MySQL flexible server 8.0: MariaDB 10.x speaks the MySQL protocol and the apps we ship use only
-SQL both accept (Drupal's own mysql driver covers both). A blueprint that needs MariaDB-only SQL
-would need a new blueprint version pinned to `mysql`.
+MariaDB: Azure Database for MariaDB was retired (September 2025). A `mariadb` blueprint that says
+it `also_runs_on: [mysql]` runs on MySQL flexible server 8.0 (Deployment.database_engine); one
+that needs MariaDB itself (ERPNext) is refused before planning, with a clear message.
 """
 
 from __future__ import annotations
@@ -51,7 +50,7 @@ TLS = {
 
 def engine_of(d: Deployment) -> str:
     """`postgres` or `mysql`: the flexible server family a blueprint's engine runs on."""
-    return "postgres" if d.blueprint.database.engine == "postgres" else "mysql"
+    return d.database_engine
 
 
 def mysql_version(version: str) -> str:
