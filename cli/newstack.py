@@ -56,6 +56,7 @@ def new_stack(
     allow_non_uk_region: bool = False,
     expires: str | None = None,
     folder: str | None = None,
+    parent: Path | None = None,
     force: bool = False,
     backend: str | None = None,
     blueprint_dirs: tuple = (),
@@ -68,7 +69,7 @@ def new_stack(
         allow_non_uk_region=allow_non_uk_region, expires_on=expires_on, blueprint_dirs=blueprint_dirs,
     )
     source = d.blueprint_dir / f"{d.blueprint.version}.yaml"
-    target = Path(folder) if folder else Path(d.stack_name)
+    target = Path(folder) if folder else (parent or Path()) / d.stack_name
     if target.exists() and not target.is_dir():
         raise UserError(f"--dir: {target} is a file, not a folder")
     existing = None

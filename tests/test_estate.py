@@ -100,3 +100,78 @@ def test_shipped_estate_schema_matches_the_model():
 
     shipped = Path(__file__).parent.parent / "cli" / "estate" / "schema.json"
     assert shipped.read_text() == schema_text(), "regenerate cli/estate/schema.json from cli/estate/model.py"
+
+
+def test_estate_plan_shows_policy_and_monthly_cost_per_deployment(tmp_path):
+    from councilkit.cli.estate.planner import plan_estate
+
+    items = entries(load_estate(EXAMPLE))[:2]
+    outcomes = plan_estate(items, workers=1)
+    for o in outcomes:
+        assert o.ok and o.summary["policy"]["mandatory_failed"] == 0
+        assert o.summary["policy"]["passed"] > 15
+        assert o.summary["cost"]["monthly"] > 0 and o.summary["cost"]["currency"] == "USD"
+        assert o.summary["cost"]["monthly_gbp"] < o.summary["cost"]["monthly"]
+
+
+def test_estate_render_writes_every_stack_and_a_ci_workflow(cli, tmp_path):
+    import yaml
+
+    out = tmp_path / "estate"
+    result = cli("estate", "render", str(EXAMPLE), str(out))
+    assert result.returncode == 0, result.stderr
+    stacks = sorted(p.name for p in (out / "stacks").iterdir())
+    assert len(stacks) == 6 and "midsomer-district-council-nextcloud-production" in stacks
+    for name in stacks:
+        assert (out / "stacks" / name / "councilkit.lock.json").is_file()
+        assert (out / "stacks" / name / f"Pulumi.{name}.yaml").is_file()
+    workflow = yaml.safe_load((out / ".github" / "workflows" / "councilkit.yml").read_text())
+    assert set(workflow[True]) == {"pull_request", "push"}  # YAML 1.1 reads the key `on` as True
+    matrix = workflow["jobs"]["stacks"]["strategy"]["matrix"]["include"]
+    assert sorted(m["stack"] for m in matrix) == stacks
+    assert {m["cloud"] for m in matrix} == {"aws", "azure"}
+    steps = workflow["jobs"]["stacks"]["steps"]
+    assert any("councilkit plan" in s.get("run", "") for s in steps)
+    pulumi = next(s for s in steps if s.get("uses", "").startswith("pulumi/actions"))
+    assert "'up'" in pulumi["with"]["command"] and "'preview'" in pulumi["with"]["command"]
+    assert (out / "requirements.txt").read_text().splitlines()[-1].startswith("councilkit==")
+
+
+def test_estate_render_again_changes_nothing_and_status_lists_versions(cli, tmp_path):
+    out = tmp_path / "estate"
+    assert cli("estate", "render", str(EXAMPLE), str(out)).returncode == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    again = cli("estate", "render", str(EXAMPLE), str(out))
+    assert again.returncode == 0 and again.stdout.count("unchanged") == 6
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    status = cli("estate", "status", str(out), "--json")
+    rows = json.loads(status.stdout)
+    assert len(rows) == 6 and all(r["blueprint"].endswith("@1.0.0") and r["newer"] == [] for r in rows)
+
+
+def test_estate_status_names_newer_blueprint_versions(cli, tmp_path):
+    from councilkit.blueprints.loader import BUILTIN_DIR
+
+    out = tmp_path / "estate"
+    assert cli("estate", "render", str(EXAMPLE), str(out)).returncode == 0
+    newer = tmp_path / "catalogue" / "nextcloud"
+    newer.mkdir(parents=True)
+    text = (BUILTIN_DIR / "nextcloud" / "1.0.0.yaml").read_text().replace("version: 1.0.0", "version: 1.1.0", 1)
+    (newer / "1.1.0.yaml").write_text(text)
+    status = cli("estate", "status", str(out), "--json", env={"COUNCILKIT_BLUEPRINT_PATH": str(tmp_path / "catalogue")})
+    rows = {r["stack"]: r["newer"] for r in json.loads(status.stdout)}
+    assert rows["borsetshire-county-council-nextcloud-trial"] == ["1.1.0"]
+    assert rows["borsetshire-county-council-localgov-drupal-production"] == []
+
+
+def test_one_bad_entry_in_render_is_named_and_others_render(cli, tmp_path):
+    path = _write(tmp_path, """
+        estate: partly broken
+        councils:
+          - name: Borsetshire
+            apps: [{app: nextcloud}, {app: erpnext, cloud: azure}]
+    """)
+    result = cli("estate", "render", str(path), str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "1 of 2 stacks rendered, 1 failed" in result.stdout
+    assert result.stderr.startswith("error: Borsetshire / erpnext: erpnext@1.0.0 needs mariadb")

@@ -54,3 +54,58 @@ def plan(file, json_dir, workers):
                + (f", {len(failed)} failed" if failed else ""))
     if failed:
         raise SystemExit(1)
+
+
+@estate.command("render")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite stack folders whose answers changed.")
+def render(file, out, force):
+    """Render every stack folder (as `councilkit new`) plus a CI workflow; exit 1 if any failed."""
+    from councilkit.cli.estate.model import entries, load_estate
+    from councilkit.cli.estate.render import render_entry, write_shared_files
+
+    estate_file = load_estate(Path(file))
+    root = Path(out)
+    if root.exists() and not root.is_dir():
+        from councilkit.blueprints.errors import UserError
+
+        raise UserError(f"{out} is a file, expected a folder")
+    items = entries(estate_file)
+    (root / "stacks").mkdir(parents=True, exist_ok=True)
+    rendered = [render_entry(item, root, force) for item in items]
+    for r in rendered:
+        if r.ok:
+            click.echo(f"{r.status:<9} {r.folder}  ({r.entry.label})")
+        else:
+            click.echo(f"error: {r.entry.label}: {r.error}", err=True)
+    for path in write_shared_files(root, estate_file.estate, rendered):
+        click.echo(f"wrote     {path.relative_to(root)}")
+    failed = [r for r in rendered if not r.ok]
+    click.echo(f"{len(rendered) - len(failed)} of {len(rendered)} stacks rendered" + (f", {len(failed)} failed" if failed else ""))
+    if failed:
+        raise SystemExit(1)
+
+
+@estate.command("status")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def status(folder, as_json):
+    """Each rendered stack's blueprint version and the newer versions available."""
+    from councilkit.cli.estate.status import stack_statuses
+
+    rows = stack_statuses(Path(folder))
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("stack", "blueprint", "cloud", "tier", "newer versions", title=f"stacks under {folder}",
+                  title_justify="left")
+    for row in rows:
+        table.add_row(row["stack"], row["blueprint"], row["cloud"], row["tier"],
+                      ", ".join(row["newer"]) or "up to date")
+    Console().print(table)
+    behind = sum(1 for row in rows if row["newer"])
+    click.echo(f"{len(rows)} stacks, {behind} with a newer blueprint (councilkit upgrade STACK_DIR)")

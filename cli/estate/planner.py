@@ -30,15 +30,25 @@ class Outcome:
     summary: dict = field(default_factory=dict)
 
 
-def summarise(plan, d) -> dict:
-    """What the estate table shows beside the resource count."""
-    return {"region": d.region, "expires_on": d.expires_on}
+def summarise(assessed) -> dict:
+    """What the estate table shows beside the resource count: policy status and monthly cost."""
+    report, cost = assessed
+    summary = report.as_json()["summary"]
+    return {
+        "policy": {k: summary[k] for k in ("controls", "passed", "failed", "waived", "mandatory_failed")},
+        "cost": {
+            "monthly": float(cost.total),
+            "currency": cost.currency,
+            "monthly_gbp": float(cost.total_gbp),
+            "unpriced": len(cost.unpriced),
+        },
+    }
 
 
 def plan_entry(entry: Entry, json_dir: str | None = None) -> Outcome:
     """Plan one entry; a user error becomes a failed Outcome with its one-line message."""
     from councilkit.blueprints.deployment import build_deployment
-    from councilkit.cli.planning import plan_deployment, write_plan
+    from councilkit.cli.planning import assess, plan_deployment, write_plan
 
     try:
         d = build_deployment(
@@ -47,10 +57,14 @@ def plan_entry(entry: Entry, json_dir: str | None = None) -> Outcome:
             trial_days=entry.trial_days,
         )
         plan = plan_deployment(d)
+        assessed = assess(plan, d)
         if json_dir:
-            write_plan(plan, d, Path(json_dir) / f"{d.stack_name}.json")
-        return Outcome(entry, True, version=d.blueprint.version, stack=d.stack_name,
-                       resources=len(plan.resources), summary=summarise(plan, d))
+            write_plan(plan, d, Path(json_dir) / f"{d.stack_name}.json", assessed)
+        summary = summarise(assessed)
+        failed = summary["policy"]["mandatory_failed"]
+        return Outcome(entry, not failed, version=d.blueprint.version, stack=d.stack_name,
+                       resources=len(plan.resources), summary=summary,
+                       error=f"{failed} mandatory policy control(s) failed" if failed else None)
     except UserError as exc:
         return Outcome(entry, False, error=str(exc))
     except Exception as exc:  # a defect in one entry's plan must not stop the estate

@@ -1,0 +1,74 @@
+"""Render a whole estate: one stack folder per deployment (as `councilkit new`), a pinned
+requirements.txt and a GitHub Actions workflow that plans on pull requests and deploys on main."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from councilkit.blueprints.errors import UserError
+
+from .model import Entry
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+WORKFLOW = Path(".github") / "workflows" / "councilkit.yml"
+
+
+@dataclass
+class Rendered:
+    entry: Entry
+    ok: bool
+    folder: str | None = None
+    stack: str | None = None
+    region: str | None = None
+    status: str | None = None
+    error: str | None = None
+
+
+def render_entry(entry: Entry, root: Path, force: bool) -> Rendered:
+    from councilkit.cli.newstack import new_stack
+
+    try:
+        created = new_stack(
+            entry.app, cloud=entry.cloud, tier=entry.tier, council=entry.council, domain=entry.domain,
+            contact=entry.contact, region=entry.region, allow_non_uk_region=entry.allow_non_uk_region,
+            expires=f"{entry.trial_days}d" if entry.tier == "trial" else None,
+            parent=root / "stacks", force=force,
+        )
+    except UserError as exc:
+        return Rendered(entry, False, error=str(exc))
+    d = created.deployment
+    return Rendered(entry, True, folder=f"stacks/{d.stack_name}", stack=d.stack_name, region=d.region,
+                    status=created.status)
+
+
+def councilkit_version() -> str:
+    try:
+        return version("councilkit")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0"
+
+
+def workflow_text(estate: str, rendered: list[Rendered]) -> str:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, keep_trailing_newline=True)
+    stacks = [
+        {"dir": r.folder, "stack": r.stack, "cloud": r.entry.cloud, "region": r.region}
+        for r in rendered if r.ok
+    ]
+    return env.get_template("councilkit.yml.j2").render(estate=estate, stacks=stacks)
+
+
+def write_shared_files(root: Path, estate: str, rendered: list[Rendered]) -> list[Path]:
+    from councilkit.cli.plan_json import write_atomically
+
+    (root / WORKFLOW.parent).mkdir(parents=True, exist_ok=True)
+    files = {
+        root / WORKFLOW: workflow_text(estate, rendered),
+        root / "requirements.txt": f"# the councilkit that rendered these stacks\ncouncilkit=={councilkit_version()}\n",
+    }
+    for path, text in files.items():
+        write_atomically(path, text)
+    return list(files)
