@@ -403,3 +403,15 @@ def test_progress_counts_resources_and_prints_the_ones_that_change():
     assert progress.done == 2 and progress.changed == {"create": 1}
     assert "+ aws:ec2/vpc:Vpc nextcloud-vpc" in text and "Subnet" not in text
     assert progress.errors == ["AccessDenied: not allowed"]
+
+
+def test_up_refuses_a_plan_that_fails_a_mandatory_control(fake_automation, folder, capsys, monkeypatch):
+    import councilkit.stacks.aws.database as database
+
+    monkeypatch.setattr(database, "FORCE_TLS", {k: (name, "0") for k, (name, _) in database.FORCE_TLS.items()})
+    code, out, err = main(["up", str(folder)], capsys)
+    assert code == 1
+    assert err.startswith("plan fails 1 mandatory control: CK-AWS-002")
+    assert not [c for c in fake_automation if c[0] in ("create_or_select_stack", "select_stack")], "nothing deployed"
+    code, _, err = main(["up", str(folder), "--allow-failures"], capsys)
+    assert code == 0, err

@@ -30,16 +30,25 @@ def _console():
 @stack_dir
 @backend
 @secrets_provider
-def up(stack_dir, backend, secrets_provider):
-    """Deploy (or update) a stack folder: needs the pulumi CLI, credentials and a passphrase."""
-    from councilkit.cli import automation, one_off
+@click.option("--allow-failures", is_flag=True, help="Deploy even if a mandatory policy control fails.")
+def up(stack_dir, backend, secrets_provider, allow_failures):
+    """Deploy (or update) a stack folder: needs the pulumi CLI, credentials and a passphrase.
+
+    The offline plan is checked against the UK baseline first: a failed mandatory control stops
+    the deployment (exit 1) unless --allow-failures.
+    """
+    from councilkit.cli import automation, one_off, policy_view
     from councilkit.cli.plan_view import summary_line
-    from councilkit.cli.planning import plan_deployment
+    from councilkit.cli.planning import assess, plan_deployment
 
     session = automation.prepare(stack_dir, backend, cloud_credentials=True, deploying=True,
                                  secrets_provider=secrets_provider)
     d = session.deployment
     plan = plan_deployment(d)
+    report, _ = assess(plan, d)
+    if report.mandatory_failures and not allow_failures:
+        click.echo(policy_view.refusal(report), err=True)
+        raise SystemExit(1)
     console = _console()
     console.print(f"{summary_line(plan, d)} · state {session.backend}")
     values, previous = automation.up(session, console, total=len(plan.resources))
