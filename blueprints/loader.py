@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from .errors import UserError
 from .model import SEMVER, Blueprint
+from .yamlfile import read_mapping
 
 
 
@@ -85,16 +85,7 @@ def _describe(err: dict) -> str:
 @lru_cache(maxsize=None)
 def load_file(path: Path) -> Blueprint:
     """Read and validate one file; errors name the file, the field and what was expected."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise UserError(f"{path}:{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    if not isinstance(data, dict):
-        raise UserError(f"{path}: expected a mapping of blueprint fields at the top level")
+    data = read_mapping(path, "a mapping of blueprint fields")
     try:
         bp = Blueprint.model_validate(data)
     except ValidationError as exc:

@@ -19,6 +19,7 @@ import yaml
 
 from councilkit.blueprints.deployment import Deployment
 from councilkit.blueprints.errors import UserError
+from councilkit.blueprints.yamlfile import read_mapping
 from councilkit.blueprints.lock import ANSWER_KEYS, LOCK_FILE, Lock, locked_deployment, read_lock
 
 from .render import PROJECT_FILE, Rendered, stack_file
@@ -69,20 +70,6 @@ class StackFolder:
         return d
 
 
-def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}:" if mark else ""
-        raise UserError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    if not isinstance(data, dict):
-        raise UserError(f"{path}: expected a mapping at the top level")
-    return data
-
-
 def open_folder(path: str | os.PathLike) -> StackFolder:
     """Read a folder written by `councilkit new`; one `error:` line if it is not one."""
     folder = Path(path)
@@ -94,14 +81,14 @@ def open_folder(path: str | os.PathLike) -> StackFolder:
         found = ", ".join(p.name for p in stacks) or "none"
         raise UserError(f"{folder}: expected exactly one Pulumi.<stack>.yaml, found {found}")
     stack = stacks[0].name[len("Pulumi."):-len(".yaml")]
-    doc = _read_yaml(stacks[0])
+    doc = read_mapping(stacks[0])
     config = doc.get("config") or {}
     if not isinstance(config, dict):
         raise UserError(f"{stacks[0]}: config: expected a mapping of keys to values")
     kept = {k: str(doc[k]) for k in PULUMI_KEPT_KEYS if doc.get(k)}
     backend = None
     if (folder / PROJECT_FILE).is_file():
-        backend = ((_read_yaml(folder / PROJECT_FILE).get("backend") or {}).get("url")) or None
+        backend = ((read_mapping(folder / PROJECT_FILE).get("backend") or {}).get("url")) or None
     return StackFolder(path=folder, stack=stack, config=config, kept=kept, lock=lock, backend=backend)
 
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from councilkit.blueprints.deployment import slugify
 from councilkit.blueprints.errors import UserError
+from councilkit.blueprints.yamlfile import read_mapping
 
 
 class Strict(BaseModel):
@@ -77,12 +77,7 @@ def schema_text() -> str:
 
 
 def load_estate(path: Path) -> Estate:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    data = read_mapping(Path(path), "an estate (estate, defaults, councils)")
     try:
         return Estate.model_validate(data)
     except ValidationError as exc:
