@@ -14,6 +14,7 @@ from councilkit.blueprints.loader import discover
 from councilkit.blueprints.model import PLACEHOLDER_RE
 from councilkit.stacks.azure import names
 from councilkit.stacks.azure.apps import one_off_job_name, one_off_steps
+from councilkit.stacks.azure.files import SHARE_NAME
 from councilkit.stacks.spec import mounts_of
 
 from councilkit.blueprints.deployment import build_deployment, clouds_for
@@ -121,10 +122,10 @@ def test_database_runs_on_the_flexible_server_of_its_engine(case):
         assert server["network"]["publicNetworkAccess"] == "Disabled"
 
 
-def test_each_shared_path_is_an_nfs_share_mounted_where_the_blueprint_says(case):
+def test_shared_paths_are_subdirectories_of_one_nfs_share_mounted_where_the_blueprint_says(case):
     d, plan = case
     shares = {s.inputs["shareName"]: s for s in plan.of_type("azure-native:storage:FileShare")}
-    assert set(shares) == {f.name for f in d.blueprint.files}
+    assert set(shares) == ({SHARE_NAME} if d.blueprint.files else set())
     assert {s.inputs["enabledProtocols"] for s in shares.values()} <= {"NFS"}
     storages = {s.inputs["storageName"] for s in plan.of_type("azure-native:app:ManagedEnvironmentsStorage")}
     assert storages == set(shares)
@@ -132,7 +133,7 @@ def test_each_shared_path_is_an_nfs_share_mounted_where_the_blueprint_says(case)
     for c in d.blueprint.containers:
         resource = resources[names.container_app(d, c.name)]
         mounts = resource.inputs["template"]["containers"][0].get("volumeMounts") or []
-        assert {m["mountPath"] for m in mounts} == {f.path for f in mounts_of(d, c)}, c.name
+        assert {(m["mountPath"], m["subPath"]) for m in mounts} == {(f.path, f.name) for f in mounts_of(d, c)}, c.name
 
 
 def test_each_cache_is_its_own_redis(case):

@@ -11,6 +11,8 @@ import importlib
 import pytest
 
 from conftest import APPS, TIERS, planned
+from councilkit.stacks.azure.apps import SHARE_ROOT
+from councilkit.stacks.azure.files import SHARE_GIB, SHARE_NAME
 from councilkit.stacks.azure.network import DATABASE_DELEGATION, SUBNETS
 
 CASES = [(app, tier) for app in APPS for tier in TIERS]
@@ -128,6 +130,13 @@ def test_log_analytics_keeps_30_days_for_trials_and_90_for_production(case):
     assert setting.inputs["resourceUri"] == "environment-env-id"
 
 
+def test_a_trial_caps_log_ingestion_at_half_a_gigabyte_a_day(case):
+    # 30 days' retention is inside what ingestion pays for; the cap bounds a trial's log bill.
+    d, plan = case
+    capping = plan.one("azure-native:operationalinsights:Workspace").inputs.get("workspaceCapping")
+    assert capping == (None if d.production else {"dailyQuotaGb": 0.5})
+
+
 # -- apps ---------------------------------------------------------------------------------------
 
 
@@ -219,22 +228,28 @@ def test_every_blueprint_secret_and_the_db_password_are_generated_into_key_vault
     assert expected <= generated and expected <= stored
 
 
-def test_shared_paths_are_nfs_volumes_mounted_into_every_container(case):
+def test_shared_paths_are_subdirectories_of_one_nfs_volume_mounted_into_every_container(case):
     d, plan = case
-    storages = {s.inputs["storageName"]: s for s in plan.of_type("azure-native:app:ManagedEnvironmentsStorage")}
-    assert set(storages) == {f.name for f in d.blueprint.files}
+    storages = plan.of_type("azure-native:app:ManagedEnvironmentsStorage")
+    assert [s.inputs["storageName"] for s in storages] == [SHARE_NAME]
+    assert storages[0].inputs["properties"]["nfsAzureFile"]["shareName"].endswith(f"/{SHARE_NAME}")
     for resource in _apps(plan):
         volumes = resource.inputs["template"]["volumes"]
-        assert {v["storageType"] for v in volumes} == {"NfsAzureFile"}
-        mounts = {m["mountPath"] for m in resource.inputs["template"]["containers"][0]["volumeMounts"]}
-        assert mounts == {f.path for f in d.blueprint.files}
+        assert volumes == [{"name": SHARE_NAME, "storageName": SHARE_NAME, "storageType": "NfsAzureFile"}]
+        mounts = resource.inputs["template"]["containers"][0]["volumeMounts"]
+        assert {(m["mountPath"], m["subPath"]) for m in mounts} == {(f.path, f.name) for f in d.blueprint.files}
+        assert {m["volumeName"] for m in mounts} == {SHARE_NAME}
 
 
-def test_an_init_container_sets_each_share_owner_and_mode(case):
+def test_an_init_container_creates_each_subdirectory_with_its_owner_and_mode(case):
     d, plan = case
-    script = _web(plan).inputs["template"]["initContainers"][0]["command"][-1]
+    init = _web(plan).inputs["template"]["initContainers"][0]
+    # The init container sees the share's root (no subPath), so it can create the subdirectories.
+    assert init["volumeMounts"] == [{"volumeName": SHARE_NAME, "mountPath": SHARE_ROOT}]
+    script = init["command"][-1]
     for f in d.blueprint.files:
-        assert f"chown {f.uid}:{f.gid} {f.path}" in script and f"chmod {f.mode} {f.path}" in script
+        path = f"{SHARE_ROOT}/{f.name}"
+        assert f"mkdir -p {path} && chown {f.uid}:{f.gid} {path} && chmod {f.mode} {path}" in script
 
 
 # -- database -----------------------------------------------------------------------------------
@@ -331,12 +346,21 @@ def test_https_only_is_off_solely_for_the_network_isolated_nfs_account(case):
             assert account.inputs["publicNetworkAccess"] == "Disabled"
 
 
-def test_each_shared_path_is_an_nfs_share_without_root_squash(case):
+def test_one_nfs_share_without_root_squash_holds_every_shared_path(case):
+    # One 100 GiB-minimum premium share per deployment, not one per path (files.py).
     d, plan = case
     shares = plan.of_type("azure-native:storage:FileShare")
-    assert {s.inputs["shareName"] for s in shares} == {f.name for f in d.blueprint.files}
-    assert {s.inputs["enabledProtocols"] for s in shares} == {"NFS"}
-    assert {s.inputs["rootSquash"] for s in shares} == {"NoRootSquash"}
+    assert [s.inputs["shareName"] for s in shares] == [SHARE_NAME]
+    share = shares[0].inputs
+    assert share["enabledProtocols"] == "NFS" and share["rootSquash"] == "NoRootSquash"
+    assert share["shareQuota"] == SHARE_GIB[(d.tier, d.sizes.files_throughput)]
+
+
+def test_the_nfs_account_keeps_its_private_endpoint_in_trials_too(case):
+    # NFS is unauthenticated: the network is its only lock, so no public endpoint in any tier.
+    _, plan = case
+    endpoints = {r.name for r in plan.of_type("azure-native:network:PrivateEndpoint")}
+    assert {"files-files-pe", "secrets-vault-pe"} <= endpoints
 
 
 # -- cache --------------------------------------------------------------------------------------
@@ -371,7 +395,9 @@ def test_no_redis_without_a_cache_in_the_blueprint(drupal):
 def test_built_images_come_from_the_councils_registry_pulled_by_identity(drupal):
     d, plan = drupal
     acr = plan.one("azure-native:containerregistry:Registry").inputs
-    assert acr["adminUserEnabled"] is False
+    assert acr["adminUserEnabled"] is False and acr["anonymousPullEnabled"] is False
+    # Basic in a trial (a quarter of Standard's price, enough for one app's tags), Standard in production.
+    assert acr["sku"] == {"name": "Standard" if d.production else "Basic"}
     server = f"{acr['registryName']}.azurecr.io"
     web = _web(plan).inputs
     assert web["template"]["containers"][0]["image"] == f"{server}/{d.app_id}:{d.blueprint.web.build.tag}"
@@ -585,7 +611,7 @@ def test_file_shares_are_backed_up_to_a_vault_in_production_only(case):
     d, plan = case
     protected = plan.of_type("azure-native:recoveryservices:ProtectedItem")
     if d.production:
-        assert {p.inputs["protectedItemName"] for p in protected} == {f"AzureFileShare;{f.name}" for f in d.blueprint.files}
+        assert [p.inputs["protectedItemName"] for p in protected] == [f"AzureFileShare;{SHARE_NAME}"]
         assert plan.one("azure-native:recoveryservices:ProtectionPolicy").inputs["properties"]["workLoadType"] == "AzureFileShare"
     else:
         assert protected == [] and plan.of_type("azure-native:recoveryservices:Vault") == []

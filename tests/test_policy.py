@@ -115,6 +115,17 @@ def front_door(mode: str):
     ]
 
 
+def environment(public_access: str):
+    return res(t.APP_ENVIRONMENT, "env", publicNetworkAccess=public_access)
+
+
+def private_link_origin(target: str = "env-id"):
+    """A Front Door origin reaching a Container Apps environment over Private Link (edge.py)."""
+    return res(t.FD_ORIGIN, "origin", hostName="web.env.uksouth.azurecontainerapps.io", profileName="fd",
+               sharedPrivateLinkResource={"privateLink": {"id": target}, "groupId": "managedEnvironments",
+                                          "privateLinkLocation": "uksouth"})
+
+
 def budget(emails):
     return [res(t.AWS_PROVIDER, "aws", region="eu-west-2"),
             res(t.BUDGET, "budget", budgetType="COST", limitAmount="100", limitUnit="USD",
@@ -219,8 +230,8 @@ CASES = {
     "CK-AZR-008": ("trial", [vault()], [vault(publicNetworkAccess="Enabled", networkAcls={"defaultAction": "Allow"})]),
     "CK-AZR-009": ("trial", [redis()], [redis(publicNetworkAccess="Enabled")]),
     "CK-AZR-010": ("production", front_door("Prevention"), front_door("Detection")),
-    "CK-AZR-011": ("production", [app(), res(t.APP_ENVIRONMENT, "env", publicNetworkAccess="Disabled")],
-                   [app(), res(t.APP_ENVIRONMENT, "env", publicNetworkAccess="Enabled")]),
+    "CK-AZR-011": ("production", [app(), environment("Disabled"), private_link_origin()],
+                   [app(), environment("Enabled")]),
     "CK-AZR-012": ("trial", [pg(backup={"backupRetentionDays": 7})], [pg(backup={"backupRetentionDays": 3})]),
     "CK-AZR-013": ("production", [pg()], [pg(highAvailability={"mode": "Disabled"})]),
     "CK-AZR-014": ("production",
@@ -301,6 +312,35 @@ def test_production_only_controls_are_not_applicable_to_trials(control_id):
     _, _, bad = CASES[control_id]
     cloud = "azure" if control_id.startswith("CK-AZR") else "aws"
     assert run(CONTROL[control_id], bad, facts(cloud, "trial")).status == "not_applicable"
+
+
+def test_waf_bypass_control_recognises_the_private_link_origin_design():
+    result = run(CONTROL["CK-AZR-011"], [app(), environment("Disabled"), private_link_origin()], facts("azure", "production"))
+    assert result.status == "passed"
+    assert "Front Door reaches it over Private Link" in result.results[0].reason
+
+
+@pytest.mark.parametrize("fragment,why", [
+    # Reachable publicly, no Front Door at all.
+    ([app(), environment("Enabled")], "open to any address"),
+    # A Private Link origin does not help while the environment still takes public traffic.
+    ([app(), environment("Enabled"), private_link_origin()], "does not close the public endpoint"),
+    # Closed, but Front Door's origin goes elsewhere (or is a plain public origin): nothing reaches the app.
+    ([app(), environment("Disabled"), private_link_origin("other-env-id")], "no Front Door Private Link origin"),
+    ([app(), environment("Disabled"), res(t.FD_ORIGIN, "origin", hostName="web.env.uksouth.azurecontainerapps.io")],
+     "no Front Door Private Link origin"),
+], ids=["public-no-front-door", "public-with-private-link", "closed-link-elsewhere", "closed-public-origin"])
+def test_waf_bypass_control_fails_unless_front_door_is_the_only_way_in(fragment, why):
+    result = run(CONTROL["CK-AZR-011"], fragment, facts("azure", "production"))
+    assert result.status == "failed" and why in result.failures[0].reason
+
+
+@pytest.mark.parametrize("app_id", APPS)
+def test_real_azure_production_plans_pass_the_waf_bypass_control_by_private_link(app_id):
+    d, plan = planned(app_id, "azure", "production")
+    result = run(CONTROL["CK-AZR-011"], plan.resources, Facts.from_deployment(d, TODAY))
+    assert result.status == "passed", result.results
+    assert all("over Private Link" in r.reason for r in result.results)
 
 
 def test_uk_region_control_reads_azure_locations_too():

@@ -316,3 +316,43 @@ def test_runbook_backup_days_match_the_stacks():
 
     assert BACKUP_DAYS == {"trial": database.TRIAL_BACKUP_DAYS, "production": database.PRODUCTION_BACKUP_DAYS}
     assert AWS_BACKUP_PLAN_DAYS == (backup.DAILY_RETENTION_DAYS, backup.MONTHLY_RETENTION_DAYS)
+
+
+def test_azure_trial_runbook_binds_the_domain_on_the_web_app_with_asuid_and_cname_first(tmp_path):
+    created = new_stack("nextcloud", **{**ANSWERS, "cloud": "azure"}, folder=str(tmp_path / "t"))
+    runbook = (created.path / "RUNBOOK.md").read_text()
+    dns = runbook[runbook.index("### Domain and DNS"):runbook.index("## Log in")]
+    assert "Before the first `up`, publish the TXT record `asuid.files.borsetshire.gov.uk`" in dns
+    assert "pulumi preview -s borsetshire-county-council-nextcloud-trial" in dns
+    assert "Publish the CNAME `files.borsetshire.gov.uk` → the web app's own address" in dns
+    assert "--resource-group rg-borsetshire-county-council-nextcloud-trial" in dns
+    # A trial has no Front Door: nothing about Private Link or Front Door records.
+    assert "Front Door" not in dns and "private_link_approval" not in runbook
+    assert "answers on its own Azure address" not in runbook
+
+
+def test_azure_production_runbook_says_to_approve_the_private_link_once(tmp_path):
+    created = new_stack("nextcloud", **{**ANSWERS, "cloud": "azure", "tier": "production"}, folder=str(tmp_path / "p"))
+    runbook = (created.path / "RUNBOOK.md").read_text()
+    dns = runbook[runbook.index("### Domain and DNS"):runbook.index("## Log in")]
+    assert "`asuid.files.borsetshire.gov.uk`" in dns and "→ the Front Door endpoint" in dns
+    assert "_dnsauth.files.borsetshire.gov.uk" in dns
+    assert "Approve Front Door's Private Link connection" in dns and "`private_link_approval` output" in dns
+
+
+def test_aws_runbook_has_no_azure_dns_steps(rendered):
+    assert "### Domain and DNS" not in (rendered / "RUNBOOK.md").read_text()
+
+
+@pytest.mark.parametrize("council", ["Borsetshire County Council",
+                                     "Royal Borough of Windsor and Maidenhead Joint Waste Committee"])
+@pytest.mark.parametrize("app", ["nextcloud", "localgov-drupal"])
+def test_runbook_azure_names_match_the_stacks(council, app):
+    from councilkit.blueprints.deployment import build_deployment
+    from councilkit.cli.render import azure_names
+    from councilkit.stacks.azure import names
+
+    for tier in ("trial", "production"):
+        d = build_deployment(app, cloud="azure", tier=tier, council=council)
+        assert azure_names(d) == {"resource_group": names.resource_group(d),
+                                  "web_app": names.container_app(d, d.blueprint.web.name)}

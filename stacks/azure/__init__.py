@@ -1,7 +1,7 @@
 """The Azure stack: one deployment's resources with pulumi-azure-native, one component per job.
 
 Mirrors stacks/aws: network (+ NSGs) → identity → secrets (Key Vault) → registry → environment
-(Container Apps + Log Analytics) → files (NFS shares) → database → caches (one Redis each) → apps
+(Container Apps + Log Analytics) → files (one NFS share) → database → caches (one Redis each) → apps
 (+ install/upgrade jobs) → edge (Front Door + WAF over Private Link, production) → monitoring
 (+ budget) → backup (production). Everything lives in one resource group per deployment, so a
 trial is destroyed in one command. Tags come from stacks/tags.py.
@@ -151,7 +151,7 @@ def build_azure(d: Deployment) -> dict[str, Any]:
             blueprint_secret_urls=secrets.urls,
             shared_secret_env=shared_secret_env,
             shared_env=shared_env,
-            storage_names=files.storage_names if files else {},
+            storage_name=files.storage_name if files else None,
             registry_server=registry.login_server if registry else None,
             image_repository=registry.repository if registry else None,
             depends_on=waits,

@@ -41,6 +41,7 @@ from councilkit.blueprints.model import Container, ProcessSize, Upgrade
 from councilkit.stacks.spec import image_of, mounts_of, render_env, size_of
 
 from . import names
+from .files import SHARE_NAME, subdirectory
 
 # Container Apps' consumption profile: 0.25-vCPU steps up to 4 vCPU, 2 GiB of memory per vCPU.
 CPU_STEP = 0.25
@@ -53,6 +54,9 @@ MAX_FAILURES = 10
 ONE_OFF_TIMEOUT_SECONDS = 7200
 ONE_OFF_STEPS = ("install", "upgrade")
 MANAGED_CERTIFICATE = "web-domain"
+# The deployment's one NFS share as a volume, and where the init container mounts its root.
+SHARED_VOLUME = SHARE_NAME
+SHARE_ROOT = "/mnt/councilkit-shared"
 
 
 def consumption_size(size: ProcessSize) -> tuple[float, str]:
@@ -115,7 +119,8 @@ class AppsArgs:
     """env name → (Container Apps secret name, Key Vault URL), for every container (DB, cache)"""
     shared_env: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     """env name → plain value for every container (database host, cache host…)"""
-    storage_names: dict[str, str] = field(default_factory=dict)
+    storage_name: str | None = None
+    """the environment storage holding the shared files (one NFS share; a subdirectory per path)"""
     registry_server: str | None = None
     image_repository: str | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
@@ -418,11 +423,16 @@ class Apps(pulumi.ComponentResource):
         image = image_of(container, a.image_repository)
         cpu, memory = consumption_size(size_of(d, container))
         shared = mounts_of(d, container)
-        mounts = [app.VolumeMountArgs(volume_name=f.name, mount_path=f.path) for f in shared] or None
-        volumes = [
-            app.VolumeArgs(name=f.name, storage_name=a.storage_names[f.name], storage_type="NfsAzureFile")
+        # One share per deployment: each shared path is its subdirectory, mounted with subPath.
+        mounts = [
+            app.VolumeMountArgs(volume_name=SHARED_VOLUME, mount_path=f.path, sub_path=subdirectory(f.name))
             for f in shared
         ] or None
+        volumes = (
+            [app.VolumeArgs(name=SHARED_VOLUME, storage_name=a.storage_name, storage_type="NfsAzureFile")]
+            if shared
+            else None
+        )
         if commands is None:
             command, cmd_args = self._command(container)
         else:
@@ -440,11 +450,13 @@ class Apps(pulumi.ComponentResource):
         )
         init = None
         if shared:
-            # NFS has no access points: set each share's owner and mode from the blueprint before
-            # the app starts, with the app's own image (so no other image is pulled or trusted).
+            # NFS has no access points: the init container mounts the share's root, creates each
+            # path's subdirectory (subPath needs it) and sets its owner and mode from the blueprint
+            # before the app starts, with the app's own image (so no other image is pulled or trusted).
             script = " && ".join(
-                f"chown {f.uid}:{f.gid} {shlex.quote(f.path)} && chmod {f.mode} {shlex.quote(f.path)}"
+                f"mkdir -p {folder} && chown {f.uid}:{f.gid} {folder} && chmod {f.mode} {folder}"
                 for f in shared
+                for folder in [shlex.quote(f"{SHARE_ROOT}/{subdirectory(f.name)}")]
             )
             init = [
                 app.InitContainerArgs(
@@ -452,7 +464,7 @@ class Apps(pulumi.ComponentResource):
                     image=image,
                     command=["/bin/sh", "-c", script],
                     resources=app.ContainerResourcesArgs(cpu=0.25, memory="0.5Gi"),
-                    volume_mounts=mounts,
+                    volume_mounts=[app.VolumeMountArgs(volume_name=SHARED_VOLUME, mount_path=SHARE_ROOT)],
                 )
             ]
         return [main], init, volumes

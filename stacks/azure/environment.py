@@ -27,6 +27,13 @@ from councilkit.blueprints.deployment import Deployment
 from .regions import zone_redundant
 
 RETENTION_DAYS = {"trial": 30, "production": 90}
+# A trial's daily ingestion cap. Retention of 30 days is already inside the 31 that ingestion pays
+# for, so the cap is what bounds a trial's log bill: at 0.5 GB a day, ~£36 a month at worst
+# (~15 times the estimate's 1 GB a month), not the ~£72 of a 1 GB cap, which alone would have
+# eaten most of a trial's budget. Past the cap Azure stops ingesting until the next UTC day
+# (and logs an event saying so), which a trial can live with; production has no cap: its logs
+# are evidence.
+TRIAL_DAILY_CAP_GB = 0.5
 
 
 @dataclass
@@ -48,10 +55,10 @@ class Environment(pulumi.ComponentResource):
             location=args.location,
             sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
             retention_in_days=RETENTION_DAYS[d.tier],
-            # A trial cannot run up a log bill: ingestion stops at 1 GB a day.
+            # A trial cannot run up a log bill: ingestion stops at the daily cap.
             workspace_capping=None
             if d.production
-            else operationalinsights.WorkspaceCappingArgs(daily_quota_gb=1),
+            else operationalinsights.WorkspaceCappingArgs(daily_quota_gb=TRIAL_DAILY_CAP_GB),
             opts=child,
         )
         self.environment = app.ManagedEnvironment(

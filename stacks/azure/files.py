@@ -1,4 +1,13 @@
-"""Shared files: a Premium FileStorage account with one NFS 4.1 share per shared path.
+"""Shared files: a Premium FileStorage account with one NFS 4.1 share per deployment, holding one
+subdirectory per shared path.
+
+One share, not one per path: premium shares are billed on provisioned size with a 100 GiB
+minimum, so a share per path multiplied the bill by the number of paths (LocalGov Drupal's
+public and private files were two 100 GiB shares in a trial, two 256 GiB shares and two backup
+instances in production) while each path holds little. Each container mounts its paths from the
+one share with `subPath` (apps.py); an init container creates each subdirectory and sets its
+owner and mode before the app starts. Paths stay separate directories: nothing else changes for
+the app, and the daily backup (backup.py) and item-level restore cover them all at once.
 
 Why NFS, not SMB: apps keep more than uploads on the share and set POSIX owners on it. Nextcloud
 rsyncs and chowns its whole web root there and refuses to run when config.php is not owned by its
@@ -12,6 +21,11 @@ What NFS implies, and how it is kept safe:
   reachable only inside the VNet: public network access disabled, default-deny firewall, a
   private endpoint in the endpoints subnet. TLS 1.2 minimum and no public blob access still apply
   to its REST endpoint, and shared-key access is off (Container Apps mounts NFS without a key).
+- The private endpoint is kept in trials too: NFS has no authentication (and root squash is off),
+  so the network is the share's only lock. With the endpoint the account has no public endpoint
+  at all and only the apps subnet reaches port 2049 (the endpoints subnet's NSG). A service
+  endpoint (free) would leave the public endpoint up behind a firewall rule; for an
+  unauthenticated protocol that is not worth the £5.48 a month it saves.
 - Root squash is off: the apps' entrypoints run as root to chown their files. An init container
   (apps.py) sets each path's owner and mode from the blueprint (uid, gid, mode) before the app
   starts, as an EFS access point does on AWS.
@@ -32,7 +46,8 @@ from .network import Network
 from .regions import zone_redundant
 
 # Premium shares are billed and sized by provisioned GiB (100 GiB is the smallest); IOPS and
-# throughput grow with the size, so steady ("elastic") workloads get a larger share.
+# throughput grow with the size, so steady ("elastic") workloads get a larger share. The sizes
+# are for the deployment's one share (all its paths).
 SHARE_GIB = {("trial", "bursting"): 100, ("trial", "elastic"): 100,
              ("production", "bursting"): 256, ("production", "elastic"): 512}
 
@@ -46,8 +61,13 @@ class FilesArgs:
     environment_name: pulumi.Input[str]
 
 
+# The deployment's share, the environment storage that mounts it and the volume apps name it by.
+SHARE_NAME = "shared"
+
+
 class Files(pulumi.ComponentResource):
-    """`storage_names[path name]`: the environment storage a container app mounts as a volume."""
+    """`storage_name`: the environment storage (the one share) a container app mounts as a volume;
+    each shared path is the subdirectory named after it (`subdirectory`)."""
 
     def __init__(self, name: str, args: FilesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("councilkit:azure:Files", name, None, opts)
@@ -86,33 +106,35 @@ class Files(pulumi.ComponentResource):
             opts=child,
         )
         quota = SHARE_GIB[(d.tier, d.sizes.files_throughput)]
-        self.shares: dict[str, storage.FileShare] = {}
-        self.storage_names: dict[str, str] = {}
-        for shared in d.blueprint.files:
-            share = storage.FileShare(
-                f"{name}-{shared.name}",
-                resource_group_name=rg,
-                account_name=self.account.name,
-                share_name=shared.name,
-                enabled_protocols="NFS",
-                root_squash="NoRootSquash",
-                share_quota=quota,
-                opts=child,
-            )
-            app.ManagedEnvironmentsStorage(
-                f"{name}-{shared.name}-mount",
-                resource_group_name=rg,
-                environment_name=args.environment_name,
-                storage_name=shared.name,
-                properties=app.ManagedEnvironmentStoragePropertiesArgs(
-                    nfs_azure_file=app.NfsAzureFilePropertiesArgs(
-                        server=f"{self.account_name}.file.core.windows.net",
-                        share_name=f"/{self.account_name}/{shared.name}",
-                        access_mode="ReadWrite",
-                    )
-                ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[share]),
-            )
-            self.shares[shared.name] = share
-            self.storage_names[shared.name] = shared.name
-        self.register_outputs({"account": self.account_name, "shares": list(self.shares)})
+        share = storage.FileShare(
+            f"{name}-share",
+            resource_group_name=rg,
+            account_name=self.account.name,
+            share_name=SHARE_NAME,
+            enabled_protocols="NFS",
+            root_squash="NoRootSquash",
+            share_quota=quota,
+            opts=child,
+        )
+        app.ManagedEnvironmentsStorage(
+            f"{name}-mount",
+            resource_group_name=rg,
+            environment_name=args.environment_name,
+            storage_name=SHARE_NAME,
+            properties=app.ManagedEnvironmentStoragePropertiesArgs(
+                nfs_azure_file=app.NfsAzureFilePropertiesArgs(
+                    server=f"{self.account_name}.file.core.windows.net",
+                    share_name=f"/{self.account_name}/{SHARE_NAME}",
+                    access_mode="ReadWrite",
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[share]),
+        )
+        self.shares: dict[str, storage.FileShare] = {SHARE_NAME: share}
+        self.storage_name = SHARE_NAME
+        self.register_outputs({"account": self.account_name, "share": SHARE_NAME})
+
+
+def subdirectory(path_name: str) -> str:
+    """The directory of the share that holds the blueprint's shared path `path_name`."""
+    return path_name

@@ -2,7 +2,14 @@
 
 Created only when a container uses `build:`. The admin user is off: the apps' managed identity
 pulls with AcrPull (scoped to this registry), and the council's CI pushes with its own identity
-(AcrPush, granted outside this stack). Standard SKU: Premium features are not needed.
+(AcrPush, granted outside this stack). Premium features (private link, geo-replication) are not
+needed: pulls go over HTTPS with the identity's token.
+
+SKU by tier: a trial holds one app's few image tags and pulls them rarely, well inside Basic's
+10 GiB and its throughput, at a quarter of Standard's price (£3.95 a month against £15.82).
+Basic has everything a trial relies on (managed-identity pulls, admin user off, no anonymous
+pull). Production keeps Standard: 100 GiB for a longer history of tags, and higher pull
+throughput when replicas scale out or move zones together.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from councilkit.blueprints.deployment import Deployment
 
 from . import names
 from .identity import grant
+
+SKU = {"trial": "Basic", "production": "Standard"}
 
 
 @dataclass
@@ -38,7 +47,7 @@ class Registry(pulumi.ComponentResource):
             registry_name=registry_name,
             resource_group_name=args.resource_group_name,
             location=args.location,
-            sku=containerregistry.SkuArgs(name="Standard"),
+            sku=containerregistry.SkuArgs(name=SKU[d.tier]),
             admin_user_enabled=False,
             anonymous_pull_enabled=False,
             opts=pulumi.ResourceOptions(parent=self),

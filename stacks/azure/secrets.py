@@ -5,6 +5,15 @@ Values come from pulumi-random (stored in Pulumi state as secrets) and are writt
 as secrets; a container app references each by its versionless URL
 (`https://<vault>.vault.azure.net/secrets/<name>`) with `identity`, so a rotated value reaches
 the app on its next revision and the value never appears in a template, plan or env.
+
+The private endpoint (£5.48 a month) is kept in trials too. The vault holds the database
+administrator password and every app secret, and Container Apps resolves Key Vault references
+from the environment's own network: a private endpoint in that VNet is the path Azure documents
+for a network-restricted vault, and it lets the vault have no public endpoint at all. The
+alternatives are not documented to work: a service-endpoint firewall would need the platform's
+fetch to come from the apps subnet, and Key Vault's "trusted Microsoft services" list does not
+name Container Apps. A trial whose references fail to resolve does not start, so the saving is
+not worth the risk.
 """
 
 from __future__ import annotations

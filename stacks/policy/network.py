@@ -222,20 +222,37 @@ def azure_waf(resources, facts):
 
 @control("CK-AZR-011", "Production web apps are reachable only through the WAF", severity="high",
          tiers=PRODUCTION, mandatory=True, benchmarks=("MCSB NS-6", "MCSB NS-2"), ncsc=("11",),
-         types=(t.CONTAINER_APP, t.APP_ENVIRONMENT), subject="container app with external ingress", scope="stack")
+         types=(t.CONTAINER_APP, t.APP_ENVIRONMENT, t.FD_ORIGIN), subject="container app with external ingress",
+         scope="stack")
 def azure_waf_bypass(resources, facts):
-    """The app's environment takes no public traffic (Front Door reaches it over Private Link), or
-    its ingress admits only listed addresses: otherwise anyone can call the app around the WAF."""
+    """Either the app's environment takes no public traffic and Front Door reaches it through a
+    Private Link origin into that environment (councilkit's production design), or its ingress
+    admits only listed addresses. An environment open to the internet lets anyone call the app
+    around Front Door and its WAF, whatever origins Front Door has; a closed environment with no
+    Private Link origin leaves the app reachable by nobody, Front Door included."""
     environments = of_type(resources, t.APP_ENVIRONMENT)
+    origins = of_type(resources, t.FD_ORIGIN)
     out = []
     for app in _external_apps(resources):
         env = next((e for e in environments if refers_to(app.inputs.get("managedEnvironmentId"), e)), None)
         private = env is not None and env.inputs.get("publicNetworkAccess") == "Disabled"
+        linked = env is not None and any(
+            refers_to(get(o.inputs, "sharedPrivateLinkResource.privateLink.id"), env)
+            and get(o.inputs, "sharedPrivateLinkResource.groupId") == "managedEnvironments"
+            for o in origins
+        )
         rules = as_list(get(app.inputs, "configuration.ingress.ipSecurityRestrictions"))
         allows = [r for r in rules if r.get("action") == "Allow"]
         limited = bool(allows) and not any(r.get("ipAddressRange") in INTERNET for r in allows)
-        out.append(judge(app, private or limited,
-                         "environment closed to public traffic (Private Link only)" if private
-                         else "ingress limited by IP restrictions",
-                         "external ingress open to any address: requests can skip Front Door and its WAF"))
+        if private and linked:
+            out.append(judge(app, True, "environment closed to public traffic; Front Door reaches it over Private Link", ""))
+        elif limited:
+            out.append(judge(app, True, "ingress limited by IP restrictions", ""))
+        elif private:
+            out.append(judge(app, False, "", "environment closed to public traffic but no Front Door Private Link "
+                             "origin (group managedEnvironments) reaches it: nobody, Front Door included, can"))
+        else:
+            out.append(judge(app, False, "", "external ingress open to any address: requests can skip Front Door "
+                             "and its WAF" + (" (its Private Link origin does not close the public endpoint)"
+                                              if linked else "")))
     return out
