@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 from councilkit.blueprints.deployment import Deployment
 from councilkit.blueprints.model import PLACEHOLDER_RE, SERVICE_PREFIX, Container, ProcessSize
 
 NETWORK_CIDR = "10.20.0.0/16"
+
+
+@dataclass
+class SecretSpec:
+    """A secret the stack generates (pulumi-random) and keeps in the cloud's secret store."""
+
+    name: str
+    description: str
+    length: int = 32
+    special: bool = False
+
+
+def blueprint_secrets(d: Deployment) -> list[SecretSpec]:
+    """The secrets a blueprint asks for; each cloud adds its own (database password, cache keys)."""
+    return [SecretSpec(s.name, s.description, s.length, s.special) for s in d.blueprint.secrets]
 
 
 def short_name(d: Deployment, limit: int, sep: str = "-") -> str:

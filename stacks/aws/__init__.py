@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from councilkit.blueprints.deployment import Deployment
-from councilkit.stacks.spec import short_name
+from councilkit.stacks.spec import SecretSpec, blueprint_secrets, short_name
 
 from .backup import Backup, BackupArgs
 from .cache import Cache, CacheArgs
@@ -22,7 +22,7 @@ from .firewall import Firewall, FirewallArgs
 from .monitoring import Monitoring, MonitoringArgs
 from .network import Network, NetworkArgs
 from .registry import Registry, RegistryArgs
-from .secrets import Secrets, SecretsArgs, SecretSpec
+from .secrets import Secrets, SecretsArgs
 from .service import Service, ServiceArgs
 
 LOG_RETENTION_DAYS = {"trial": 30, "production": 365}
@@ -36,7 +36,7 @@ def cache_token(cache) -> str:
 
 def _secret_specs(d: Deployment) -> list[SecretSpec]:
     bp = d.blueprint
-    specs = [SecretSpec(s.name, s.description, s.length, s.special) for s in bp.secrets]
+    specs = blueprint_secrets(d)
     if bp.database:
         specs.append(SecretSpec(DB_PASSWORD, f"{bp.database.engine} password for {bp.database.user}", 40))
     for cache in d.caches:

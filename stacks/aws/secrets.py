@@ -13,14 +13,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from councilkit.blueprints.deployment import Deployment
-
-
-@dataclass
-class SecretSpec:
-    name: str
-    description: str
-    length: int = 32
-    special: bool = False
+from councilkit.stacks.spec import SecretSpec
 
 
 @dataclass

@@ -29,6 +29,7 @@ import pulumi
 import pulumi_azure_native.resources as resources
 
 from councilkit.blueprints.deployment import Deployment
+from councilkit.stacks.spec import SecretSpec, blueprint_secrets
 
 from . import names
 from .apps import Apps, AppsArgs, one_off_job_name
@@ -39,7 +40,7 @@ from .files import Files, FilesArgs
 from .identity import Identity, IdentityArgs
 from .monitoring import Monitoring, MonitoringArgs
 from .network import Network, NetworkArgs
-from .secrets import Secrets, SecretsArgs, SecretSpec
+from .secrets import Secrets, SecretsArgs
 
 # Front Door, backup and registry are imported only when a deployment has them: each
 # azure-native module costs a tenth of a second or more to import, and a plan is timed.
@@ -53,7 +54,7 @@ MONTHLY_BUDGET = {"trial": 100, "production": 900}
 
 
 def _secret_specs(d: Deployment) -> list[SecretSpec]:
-    specs = [SecretSpec(s.name, s.description, s.length, s.special) for s in d.blueprint.secrets]
+    specs = blueprint_secrets(d)
     if d.blueprint.database:
         specs.append(SecretSpec(DB_PASSWORD, f"{d.app_id} database administrator password", 32))
     return specs

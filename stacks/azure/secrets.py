@@ -25,18 +25,11 @@ import pulumi_azure_native.keyvault as keyvault
 import pulumi_random as random
 
 from councilkit.blueprints.deployment import Deployment
+from councilkit.stacks.spec import SecretSpec
 
 from . import names
 from .identity import grant
 from .network import Network
-
-
-@dataclass
-class SecretSpec:
-    name: str
-    description: str
-    length: int = 32
-    special: bool = False
 
 
 @dataclass
