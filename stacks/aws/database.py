@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from councilkit.blueprints.deployment import Deployment
+from councilkit.stacks.spec import short_name
 
 # Neutral sizes → RDS classes (Graviton burstable/general purpose; PI needs medium or larger).
 INSTANCE_CLASS = {"small": "db.t4g.micro", "medium": "db.t4g.medium", "large": "db.m7g.large"}
@@ -24,6 +25,11 @@ LOG_EXPORTS = {"postgres": ["postgresql", "upgrade"], "mysql": ["error", "slowqu
                "mariadb": ["error", "slowquery"]}
 PRODUCTION_BACKUP_DAYS = 14
 TRIAL_BACKUP_DAYS = 7
+
+
+def final_snapshot_id(d: Deployment) -> str:
+    """An RDS identifier for any council name: starts with a letter, ≤ 63 characters, no `--`."""
+    return f"ck-{short_name(d, 50)}-final"
 
 
 @dataclass
@@ -76,7 +82,7 @@ class Database(pulumi.ComponentResource):
             multi_az=prod,
             deletion_protection=prod,
             skip_final_snapshot=not prod,
-            final_snapshot_identifier=f"{d.stack_name}-final"[:63] if prod else None,
+            final_snapshot_identifier=final_snapshot_id(d) if prod else None,
             backup_retention_period=PRODUCTION_BACKUP_DAYS if prod else TRIAL_BACKUP_DAYS,
             backup_window="01:00-02:00",
             maintenance_window="sun:03:00-sun:04:00",

@@ -30,6 +30,12 @@ RATE_LIMIT_PER_5_MIN = 2000
 ELB_ACCOUNT = {"eu-west-2": "652711504416", "eu-west-1": "156460612806", "us-east-1": "127311923021"}
 
 
+def elb_name(d: Deployment) -> str:
+    """Load balancer and target group names: ≤ 32 characters and never starting `internal-`
+    (AWS reserves it), whatever the council is called."""
+    return f"ck-{short_name(d, 29)}"
+
+
 def alb_matcher(hc) -> str:
     """An ALB health check cannot set a Host header, and apps that answer only their own domain
     (Nextcloud's trusted_domains) return 400 to a check addressed to the task IP. For those the
@@ -59,7 +65,7 @@ class Edge(pulumi.ComponentResource):
         logs = self._access_log_bucket(name, d, child) if prod else None
         self.load_balancer = aws.lb.LoadBalancer(
             f"{name}-alb",
-            name=short_name(d, 32),
+            name=elb_name(d),
             load_balancer_type="application",
             internal=False,
             subnets=args.subnet_ids,
@@ -72,7 +78,7 @@ class Edge(pulumi.ComponentResource):
         )
         self.target_group = aws.lb.TargetGroup(
             f"{name}-web",
-            name=short_name(d, 32),
+            name=elb_name(d),
             port=args.app_port,
             protocol="HTTP",
             target_type="ip",
