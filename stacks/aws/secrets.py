@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_random as random
 
 from councilkit.blueprints.deployment import Deployment
+from councilkit.stacks.generated import generate
 from councilkit.stacks.spec import SecretSpec
 
 
@@ -32,14 +32,7 @@ class Secrets(pulumi.ComponentResource):
         self.arns: dict[str, pulumi.Output[str]] = {}
         self.values: dict[str, pulumi.Output[str]] = {}
         for spec in args.specs:
-            value = random.RandomPassword(
-                f"{name}-{spec.name}",
-                length=spec.length,
-                special=spec.special,
-                # Characters some apps and drivers mis-handle in URLs and shell
-                override_special="-_" if spec.special else None,
-                opts=child,
-            )
+            value = generate(f"{name}-{spec.name}", spec, child)
             secret = aws.secretsmanager.Secret(
                 f"{name}-{spec.name}",
                 name_prefix=f"councilkit/{d.stack_name}/{spec.name}-",
@@ -48,8 +41,8 @@ class Secrets(pulumi.ComponentResource):
                 opts=child,
             )
             aws.secretsmanager.SecretVersion(
-                f"{name}-{spec.name}", secret_id=secret.id, secret_string=value.result, opts=child
+                f"{name}-{spec.name}", secret_id=secret.id, secret_string=value, opts=child
             )
             self.arns[spec.name] = secret.arn
-            self.values[spec.name] = value.result
+            self.values[spec.name] = value
         self.register_outputs({"arns": self.arns})

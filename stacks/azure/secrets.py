@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_azure_native.keyvault as keyvault
-import pulumi_random as random
 
 from councilkit.blueprints.deployment import Deployment
+from councilkit.stacks.generated import generate
 from councilkit.stacks.spec import SecretSpec
 
 from . import names
@@ -91,16 +91,9 @@ class Secrets(pulumi.ComponentResource):
         self.urls: dict[str, pulumi.Output[str]] = {}
         self.values: dict[str, pulumi.Output[str]] = {}
         for spec in args.specs:
-            value = random.RandomPassword(
-                f"{name}-{spec.name}",
-                length=spec.length,
-                special=spec.special,
-                # Characters some apps and drivers mis-handle in URLs and shell
-                override_special="-_" if spec.special else None,
-                opts=self._child,
-            )
-            self.put(spec.name, value.result, spec.description)
-            self.values[spec.name] = value.result
+            value = generate(f"{name}-{spec.name}", spec, self._child)
+            self.put(spec.name, value, spec.description)
+            self.values[spec.name] = value
         self.register_outputs({"vault_name": self.vault_name, "urls": self.urls})
 
     def put(self, secret_name: str, value: pulumi.Input[str], description: str) -> pulumi.Output[str]:
