@@ -309,13 +309,18 @@ def deployed_blueprint(stack) -> str | None:
     return meta.get("blueprint") if isinstance(meta, dict) else None
 
 
+# The UK baseline as a Pulumi policy pack: the engine enforces it on every real update too.
+POLICY_PACK = Path(__file__).resolve().parent.parent / "stacks" / "policy" / "pack"
+
+
 def up(session: Session, console, total: int | None = None) -> tuple[dict[str, Any], str | None]:
     """Deploy; returns the outputs and the blueprint deployed before (None on a first deploy)."""
     stack = open_stack(session, create=True)
     previous = deployed_blueprint(stack)
     result = _run(
         session, "up",
-        lambda p: stack.up(on_output=p.on_output, on_event=p.on_event, color="never"),
+        lambda p: stack.up(on_output=p.on_output, on_event=p.on_event, color="never",
+                           policy_packs=[str(POLICY_PACK)]),
         console, total,
     )
     return plain_outputs(result.outputs), previous

@@ -260,6 +260,8 @@ def test_up_opens_the_folder_as_a_local_program_with_backend_passphrase_and_this
     assert fake_automation[1] == ("outputs",), "what was deployed before, to know which steps are due"
     _, kwargs = fake_automation[2]
     assert callable(kwargs["on_event"]) and callable(kwargs["on_output"]) and kwargs["color"] == "never"
+    assert [Path(p) for p in kwargs["policy_packs"]] == [automation.POLICY_PACK]
+    assert (automation.POLICY_PACK / "PulumiPolicy.yaml").is_file(), "the UK baseline is enforced on real updates"
     assert "url: https://files.borsetshire.gov.uk" in out
     assert "admin-password: arn:aws:secretsmanager:eu-west-2:1:secret:x" in out
     assert "CNAME _v.files.borsetshire.gov.uk. -> _x.acm." in out
