@@ -91,7 +91,7 @@ def test_database_subnet_is_delegated_to_the_flexible_server(case):
     d, plan = case
     subnets = {s.inputs["subnetName"]: s for s in plan.of_type("azure-native:network:Subnet")}
     service = subnets["database"].inputs["delegations"][0]["serviceName"]
-    assert service == DATABASE_DELEGATION[d.blueprint.database.engine]
+    assert service == DATABASE_DELEGATION[d.database_engine]
     assert service.lower().startswith(f"microsoft.{_server(plan).type.split(':')[1]}/")
 
 

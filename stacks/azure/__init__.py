@@ -108,7 +108,7 @@ def build_azure(d: Deployment) -> dict[str, Any]:
         host = database.host
         if dbenv.port:
             shared_env[dbenv.port] = str(database.port)
-        elif bp.database.engine == "postgres" and database.port != 5432:
+        elif d.database_engine == "postgres" and database.port != 5432:
             host = f"{host}:{database.port}"
         shared_env[dbenv.host] = host
         shared_env[dbenv.name] = database.db_name

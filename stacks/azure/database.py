@@ -48,11 +48,6 @@ TLS = {
 }
 
 
-def engine_of(d: Deployment) -> str:
-    """`postgres` or `mysql`: the flexible server family a blueprint's engine runs on."""
-    return d.database_engine
-
-
 def mysql_version(version: str) -> str:
     # MariaDB 10.x → MySQL 8.0 (see the module doc); "8.0" is spelled "8.0.21" by the API.
     if not version.startswith(("5.7", "8.")):
@@ -81,7 +76,7 @@ class Database(pulumi.ComponentResource):
         d = args.deployment
         db = d.blueprint.database
         size = d.sizes.database
-        engine = engine_of(d)
+        engine = d.database_engine  # postgres or mysql: the flexible server family
         prod = d.production
         sku_name, sku_tier = SKU[(d.tier, size.size)]
         server_name = names.dns_label(d, "psql" if engine == "postgres" else "mysql")
@@ -176,7 +171,7 @@ class Database(pulumi.ComponentResource):
         # The public FQDN form: inside the VNet it resolves (via the private zone) to the
         # server's private address, and it is the name on the server's TLS certificate.
         self.host = f"{server_name}.{engine}.database.azure.com"
-        self.port = PORT[db.engine]
+        self.port = PORT[engine]
         self.db_name = db.name
         self.user = db.user
         self.register_outputs({"host": self.host, "server": self.server.name})

@@ -36,7 +36,6 @@ SUBNETS = {"apps": "10.20.0.0/23", "database": "10.20.2.0/24", "endpoints": "10.
 DATABASE_DELEGATION = {
     "postgres": "Microsoft.DBforPostgreSQL/flexibleServers",
     "mysql": "Microsoft.DBforMySQL/flexibleServers",
-    "mariadb": "Microsoft.DBforMySQL/flexibleServers",
 }
 # Private Link DNS zones, per sub-resource (group id) of a private endpoint.
 PRIVATE_LINK_ZONES = {
@@ -44,7 +43,7 @@ PRIVATE_LINK_ZONES = {
     "file": "privatelink.file.core.windows.net",
     "redisCache": "privatelink.redis.cache.windows.net",
 }
-DATABASE_PORT = {"postgres": 5432, "mysql": 3306, "mariadb": 3306}
+DATABASE_PORT = {"postgres": 5432, "mysql": 3306}
 KEY_VAULT_PORT, NFS_PORT, REDIS_TLS_PORT = 443, 2049, 6380
 # Below Azure's default rules (65000+), above every allow rule here.
 DENY_PRIORITY = 4000
@@ -86,7 +85,7 @@ def security_rules(d: Deployment) -> dict[str, list[network.SecurityRuleArgs]]:
     if bp.database:
         rules["database"] = [
             _rule("allow-apps-db-in", 100, "the apps to the database port",
-                  source=apps, destination=db, ports=[DATABASE_PORT[bp.database.engine]]),
+                  source=apps, destination=db, ports=[DATABASE_PORT[d.database_engine]]),
             _rule("allow-db-subnet-in", 110, "within the subnet: HA standby replication",
                   source=db, destination=db, protocol="*"),
             deny_vnet(),
@@ -125,7 +124,7 @@ class Network(pulumi.ComponentResource):
         )
         delegations = {
             "apps": "Microsoft.App/environments",
-            "database": DATABASE_DELEGATION[d.blueprint.database.engine] if d.blueprint.database else None,
+            "database": DATABASE_DELEGATION[d.database_engine] if d.blueprint.database else None,
             "endpoints": None,
         }
         self.subnets: dict[str, network.Subnet] = {}
