@@ -12,20 +12,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .clouds import CLOUDS, UK_REGIONS, facts
 from .errors import UserError
 from .loader import resolve
 from .model import Blueprint, TierSizes
 
-CLOUDS = ("aws", "azure")
 TIERS = ("trial", "production")
-DEFAULT_REGION = {"aws": "eu-west-2", "azure": "uksouth"}
-UK_REGIONS = {"aws": ("eu-west-2",), "azure": ("uksouth", "ukwest")}
-REGION_PATTERN = {
-    "aws": re.compile(r"^(us|eu|ap|ca|sa|me|af|il|mx)(-gov)?-[a-z]+-\d$"),
-    "azure": re.compile(r"^[a-z]+[a-z0-9]*$"),
-}
-# Database engines each cloud runs as a managed service (Azure Database for MariaDB retired 2025).
-MANAGED_ENGINES = {"aws": ("postgres", "mysql", "mariadb"), "azure": ("postgres", "mysql")}
 DEFAULT_COUNCIL = "Example Council"
 DEFAULT_TRIAL_DAYS = 30
 COUNCIL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 &'.,()-]{1,79}$")
@@ -38,7 +30,7 @@ def clouds_for(bp: Blueprint) -> tuple[str, ...]:
     db = bp.database
     if db is None:
         return CLOUDS
-    return tuple(c for c in CLOUDS if any(e in MANAGED_ENGINES[c] for e in (db.engine, *db.also_runs_on)))
+    return tuple(c for c in CLOUDS if any(e in facts(c).managed_engines for e in (db.engine, *db.also_runs_on)))
 
 
 def slugify(name: str) -> str:
@@ -91,7 +83,7 @@ class Deployment:
         db = self.blueprint.database
         if db is None:
             return None
-        return next(e for e in (db.engine, *db.also_runs_on) if e in MANAGED_ENGINES[self.cloud])
+        return next(e for e in (db.engine, *db.also_runs_on) if e in facts(self.cloud).managed_engines)
 
     @property
     def caches(self):
@@ -165,20 +157,21 @@ def build_deployment(
     if contact is None:
         contact = f"it-team@{slugify(council)}.example.org"
     contact = _check(contact.strip(), EMAIL_RE, "contact", "it-team@borsetshire.gov.uk")
-    region = (region or DEFAULT_REGION[cloud]).strip()
-    if not REGION_PATTERN[cloud].match(region):
-        raise UserError(f"region: {region!r} is not a {cloud} region; expected e.g. {DEFAULT_REGION[cloud]}")
-    non_uk = region not in UK_REGIONS[cloud]
+    cloud_facts = facts(cloud)
+    region = (region or cloud_facts.default_region).strip()
+    if not cloud_facts.region_pattern.match(region):
+        raise UserError(f"region: {region!r} is not a {cloud} region; expected e.g. {cloud_facts.default_region}")
+    non_uk = region not in cloud_facts.uk_regions
     if non_uk and not allow_non_uk_region:
         raise UserError(
             f"region: {region} is outside the UK; UK regions for {cloud} are "
-            f"{', '.join(UK_REGIONS[cloud])} (pass --allow-non-uk-region to place data elsewhere)"
+            f"{', '.join(cloud_facts.uk_regions)} (pass --allow-non-uk-region to place data elsewhere)"
         )
     if cloud not in clouds_for(bp):
         db = bp.database
         raise UserError(
             f"{bp.ref} needs {db.engine}, which {cloud} does not offer as a managed database "
-            f"(it offers {', '.join(MANAGED_ENGINES[cloud])}); plan it on {' or '.join(clouds_for(bp))}"
+            f"(it offers {', '.join(cloud_facts.managed_engines)}); plan it on {' or '.join(clouds_for(bp))}"
         )
     if tier == "trial":
         if expires_on is None:

@@ -25,6 +25,9 @@ from typing import Any, Callable
 from councilkit.blueprints.deployment import Deployment
 from councilkit.blueprints.errors import UserError
 
+from councilkit.stacks.cloud import cloud_for
+from councilkit.stacks.outputs import StackOutputs
+
 from .render import DEFAULT_BACKEND, check_backend
 from .stackdir import StackFolder, open_folder
 
@@ -38,12 +41,6 @@ MISSING_PASSPHRASE = (
     "export the same passphrase every time (keep it in the council's password manager), or set "
     "PULUMI_CONFIG_PASSPHRASE_FILE"
 )
-MISSING_CREDENTIALS = {
-    "aws": "no AWS credentials found; set AWS_PROFILE (after `aws sso login` or `aws configure`) or "
-    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then run this again",
-    "azure": "no Azure credentials found; run `az login`, or set ARM_CLIENT_ID, ARM_CLIENT_SECRET, "
-    "ARM_TENANT_ID and ARM_SUBSCRIPTION_ID for a service principal, then run this again",
-}
 # For machines whose credentials come from where no file or variable shows them (an EC2
 # instance role, an Azure managed identity without ARM_USE_MSI): skip the check.
 SKIP_CREDENTIALS_CHECK = "COUNCILKIT_SKIP_CREDENTIALS_CHECK"
@@ -68,42 +65,13 @@ def require_passphrase(secrets_provider: str) -> None:
         raise UserError(MISSING_PASSPHRASE)
 
 
-def _home() -> Path:
-    return Path(os.path.expanduser("~"))
-
-
-def aws_credentials_present(env: dict[str, str]) -> bool:
-    if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
-        return True
-    if env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE"):
-        return True
-    if env.get("AWS_WEB_IDENTITY_TOKEN_FILE") and env.get("AWS_ROLE_ARN"):
-        return True
-    if env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") or env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"):
-        return True
-    files = [
-        env.get("AWS_SHARED_CREDENTIALS_FILE") or _home() / ".aws" / "credentials",
-        env.get("AWS_CONFIG_FILE") or _home() / ".aws" / "config",
-    ]
-    return any(Path(f).is_file() for f in files)
-
-
-def azure_credentials_present(env: dict[str, str]) -> bool:
-    if env.get("ARM_CLIENT_ID") or env.get("AZURE_CLIENT_ID"):
-        return True
-    if env.get("ARM_USE_MSI", "").lower() == "true" or env.get("ARM_USE_OIDC", "").lower() == "true":
-        return True
-    cache = Path(env.get("AZURE_CONFIG_DIR") or _home() / ".azure")
-    return any((cache / name).is_file() for name in ("msal_token_cache.json", "accessTokens.json", "azureProfile.json"))
-
-
 def require_cloud_credentials(cloud: str) -> None:
     env = dict(os.environ)
     if env.get(SKIP_CREDENTIALS_CHECK) == "1":
         return
-    present = aws_credentials_present(env) if cloud == "aws" else azure_credentials_present(env)
-    if not present:
-        raise UserError(MISSING_CREDENTIALS[cloud])
+    missing = cloud_for(cloud).credentials_missing(env)
+    if missing:
+        raise UserError(missing)
 
 
 def resolve_backend(flag: str | None, folder_backend: str | None = None) -> str:
@@ -360,35 +328,21 @@ def plain_outputs(output_map) -> dict[str, Any]:
 
 
 def describe_outputs(values: dict[str, Any], d: Deployment) -> list[str]:
-    """What a council needs from the outputs: the address, the DNS records, where the admin
-    credentials are kept and how to read them."""
-    lines = [f"url: {values.get('url', f'https://{d.domain}')}"]
-    records = values.get("dns_records") or []
+    """What a council needs from the outputs (read as StackOutputs): the address, the DNS
+    records, where the admin credentials are kept and how to read them, then the rest."""
+    out = StackOutputs.from_exports(values, cloud_for(d.cloud))
+    lines = [f"url: {out.url or f'https://{d.domain}'}"]
+    records = out.records()
     if records:
         lines.append("dns records to create:")
-        for r in records if isinstance(records, list) else [records]:
-            if isinstance(r, dict):
-                kind = r.get("type") or r.get("resourceRecordType") or ""
-                name = r.get("name") or r.get("resourceRecordName") or ""
-                value = r.get("value") or r.get("resourceRecordValue") or ""
-                lines.append(f"  {kind} {name} -> {value}")
-    creds = values.get("admin_credentials")
-    if d.cloud == "aws":
-        lines.append(f"admin credentials: AWS Secrets Manager, {d.region}:")
-        for name, arn in sorted((creds or {}).items()) if isinstance(creds, dict) else []:
-            lines.append(f"  {name}: {arn}")
-        lines.append(
-            f"  read one with: aws secretsmanager get-secret-value --region {d.region} "
-            "--secret-id <ARN> --query SecretString --output text"
-        )
-    else:
-        vault = (creds or {}).get("key_vault") if isinstance(creds, dict) else values.get("key_vault")
-        lines.append(f"admin credentials: Azure Key Vault {vault or '(see the key_vault output)'}:")
-        for name in (creds or {}).get("secrets", []) if isinstance(creds, dict) else []:
-            lines.append(f"  {name}")
-        if isinstance(creds, dict) and creds.get("how"):
-            lines.append(f"  read one with: {creds['how']}")
-    shown = {"url", "dns_records", "admin_credentials", "councilkit", "one_off"}
+        lines += [f"  {r.type} {r.name} -> {r.value}" for r in records]
+    creds = out.admin_credentials
+    lines.append(f"admin credentials: {creds.store}, {creds.location}:")
+    for name, ref in sorted(creds.secrets.items()):
+        lines.append(f"  {name}: {ref}" if ref != name else f"  {name}")
+    if creds.read_command:
+        lines.append(f"  read one with: {creds.read_command}")
+    shown = {"url", "dns_records", "admin_credentials", "councilkit", "one_off", "data_locations", "cloud"}
     for key in sorted(set(values) - shown):
         lines.append(f"{key}: {values[key]}")
     return lines

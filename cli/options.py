@@ -6,6 +6,8 @@ import functools
 
 import click
 
+from councilkit.blueprints.clouds import CLOUDS
+
 blueprint_dirs = click.option(
     "--blueprints",
     "blueprint_dirs",
@@ -16,7 +18,7 @@ blueprint_dirs = click.option(
 
 _DEPLOYMENT_OPTIONS = (
     click.argument("app", metavar="APP[@VERSION]|STACK_DIR"),
-    click.option("--cloud", type=click.Choice(["aws", "azure"]), default="aws", show_default=True),
+    click.option("--cloud", type=click.Choice(CLOUDS), default="aws", show_default=True),
     click.option("--tier", type=click.Choice(["trial", "production"]), default="trial", show_default=True),
     click.option("--council", help="Council name, e.g. 'Borsetshire County Council'."),
     click.option("--domain", help="Public domain of the app, e.g. intranet.borsetshire.gov.uk."),

@@ -1,5 +1,9 @@
 """The plan as JSON in the shape of `pulumi preview --json`, plus councilkit's own keys.
 
+Each step's `newState` carries what the engine would: type, URN, parent, custom, inputs, and
+`dependencies`, `propertyDependencies`, `provider`, `protect`, `retainOnDelete` and
+`deleteBeforeReplace` (the field names of Pulumi's apitype resource state). The whole shape is
+documented in docs/plan-json.md and checked against docs/plan.schema.json by the tests.
 Resources are sorted by URN and keys by name, so the same inputs give byte-identical files.
 """
 
@@ -13,7 +17,26 @@ from typing import Any
 
 from councilkit.blueprints.deployment import Deployment
 
-from .offline import Plan
+from councilkit.stacks.plan import Plan, PlannedResource
+
+PLAN_FORMAT = 2
+"""Version of this document's shape: 2 added dependencies, provider and resource options."""
+
+
+def new_state(r: PlannedResource) -> dict[str, Any]:
+    return {
+        "type": r.type,
+        "urn": r.urn,
+        "parent": r.parent,
+        "custom": r.custom,
+        "inputs": r.inputs,
+        "dependencies": r.dependencies,
+        "propertyDependencies": r.property_dependencies,
+        "provider": r.provider,
+        "protect": r.protect,
+        "retainOnDelete": r.retain_on_delete,
+        "deleteBeforeReplace": r.delete_before_replace,
+    }
 
 
 def plan_document(plan: Plan, d: Deployment, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -21,17 +44,12 @@ def plan_document(plan: Plan, d: Deployment, extra: dict[str, Any] | None = None
         {
             "op": "create",
             "urn": r.urn,
-            "newState": {
-                "type": r.type,
-                "urn": r.urn,
-                "parent": r.parent,
-                "custom": r.custom,
-                "inputs": r.inputs,
-            },
+            "newState": new_state(r),
         }
         for r in sorted(plan.resources, key=lambda r: r.urn)
     ]
     doc = {
+        "planFormat": PLAN_FORMAT,
         "steps": steps,
         "changeSummary": {"create": len(steps)},
         "outputs": plan.outputs,

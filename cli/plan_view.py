@@ -7,7 +7,7 @@ from rich.tree import Tree
 
 from councilkit.blueprints.deployment import Deployment
 
-from .offline import Plan
+from councilkit.stacks.plan import Plan
 
 
 def summary_line(plan: Plan, d: Deployment) -> str:

@@ -6,14 +6,16 @@ from pathlib import Path
 
 from councilkit.blueprints.deployment import Deployment
 
-from .offline import Plan, run_offline
+from councilkit.stacks.plan import Plan
+
+from .offline import run_offline
 from .plan_json import dumps, plan_document, write_atomically
 
 
 def plan_deployment(d: Deployment) -> Plan:
     from councilkit.stacks import build
 
-    return run_offline(lambda: build(d), d.stack_name)
+    return run_offline(lambda: build(d).exports(), d.stack_name)
 
 
 def assess(plan: Plan, d: Deployment):

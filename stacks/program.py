@@ -17,15 +17,10 @@ from typing import Any
 
 from councilkit.blueprints.errors import UserError
 from councilkit.blueprints.lock import ANSWER_KEYS, LOCK_FILE, locked_deployment
+from councilkit.stacks.outputs import SCHEMA_VERSION
 
 METADATA_OUTPUT = "councilkit"
 RELEASE_PROTECTION_KEY = "release-protection"
-# Settings that make the cloud refuse to delete a resource; `councilkit destroy` of a production
-# stack turns them off (config councilkit:release-protection) in a targeted update first.
-PROTECTION_PROPS = {
-    "aws:rds/instance:Instance": "deletion_protection",
-    "aws:lb/loadBalancer:LoadBalancer": "enable_deletion_protection",
-}
 
 
 def metadata(d) -> dict[str, Any]:
@@ -35,18 +30,20 @@ def metadata(d) -> dict[str, Any]:
         "council": d.council,
         "cloud": d.cloud,
         "tier": d.tier,
+        "outputs-schema": SCHEMA_VERSION,
     }
     if d.expires_on:
         out["expires-on"] = d.expires_on
     return out
 
 
-def release_protection() -> None:
-    """Register a transformation that turns deletion protection off (before a production destroy)."""
+def release_protection(protection_props) -> None:
+    """Register a transformation that turns deletion protection off (before a production destroy);
+    `protection_props` (the cloud adapter's) maps each protected type to its setting."""
     import pulumi
 
     def unprotect(args: pulumi.ResourceTransformationArgs):
-        prop = PROTECTION_PROPS.get(args.type_)
+        prop = protection_props.get(args.type_)
         if prop is None or not args.props.get(prop):
             return None
         return pulumi.ResourceTransformationResult(props={**args.props, prop: False}, opts=args.opts)
@@ -79,6 +76,7 @@ def run(folder: Path) -> None:
     import pulumi
 
     from councilkit.stacks import build
+    from councilkit.stacks.cloud import cloud_for
 
     config = pulumi.Config("councilkit")
     try:
@@ -91,7 +89,7 @@ def run(folder: Path) -> None:
             f"run `pulumi up -s {d.stack_name}`"
         )
     if config.get_bool(RELEASE_PROTECTION_KEY):
-        release_protection()
-    for key, value in build(d).items():
+        release_protection(cloud_for(d.cloud).protection_props)
+    for key, value in build(d).exports().items():
         pulumi.export(key, value)
     pulumi.export(METADATA_OUTPUT, metadata(d))

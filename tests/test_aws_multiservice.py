@@ -9,7 +9,7 @@ import pytest
 from councilkit.blueprints.deployment import build_deployment
 from councilkit.cli.planning import plan_deployment
 
-from conftest import container_definitions
+from helpers import container_definitions
 
 FIXTURES = Path(__file__).parent / "fixtures" / "blueprints"
 

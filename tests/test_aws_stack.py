@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import APPS, TIERS, container_definitions, planned
+from helpers import APPS, TIERS, container_definitions, planned
 
 CASES = [(app, tier) for app in APPS for tier in TIERS]
 

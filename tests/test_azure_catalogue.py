@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import TIERS, planned
+from helpers import TIERS, planned
 from councilkit.blueprints.loader import discover
 from councilkit.blueprints.model import PLACEHOLDER_RE
 from councilkit.stacks.azure import names

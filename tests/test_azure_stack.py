@@ -10,7 +10,7 @@ import importlib
 
 import pytest
 
-from conftest import APPS, TIERS, planned
+from helpers import APPS, TIERS, planned
 from councilkit.stacks.azure.apps import SHARE_ROOT
 from councilkit.stacks.azure.files import SHARE_GIB, SHARE_NAME
 from councilkit.stacks.azure.network import DATABASE_DELEGATION, SUBNETS
@@ -590,7 +590,8 @@ def test_upgrade_steps_run_as_a_manual_job_of_the_named_container(case):
 def test_outputs_say_where_admin_credentials_live(case):
     _, plan = case
     vault = plan.one("azure-native:keyvault:Vault").inputs["vaultName"]
-    assert plan.outputs["key_vault"] == plan.outputs["admin_credentials"]["key_vault"] == vault
+    assert plan.outputs["key_vault"] == plan.outputs["admin_credentials"]["location"] == vault
+    assert plan.outputs["admin_credentials"]["store"] == "Azure Key Vault"
     assert "admin-password" in plan.outputs["admin_credentials"]["secrets"]
     assert plan.outputs["resource_group"] == plan.one("azure-native:resources:ResourceGroup").inputs["resourceGroupName"]
 

@@ -16,7 +16,7 @@ from councilkit.blueprints.deployment import build_deployment
 from councilkit.blueprints.loader import BUILTIN_DIR, load_file
 from councilkit.cli.planning import plan_deployment
 
-from conftest import container_definitions
+from helpers import container_definitions
 
 APPS = ("suitecrm", "camunda", "wordpress")
 TIERS = ("trial", "production")

@@ -10,7 +10,7 @@ import pytest
 from councilkit.blueprints.loader import BUILTIN_DIR, load_file
 from councilkit.blueprints.model import PLACEHOLDER_RE, PLACEHOLDERS, SERVICE_PREFIX
 
-from conftest import container_definitions, planned
+from helpers import container_definitions, planned
 
 APPS = ("erpnext", "alfresco")
 TIERS = ("trial", "production")

@@ -25,7 +25,12 @@ def test_plan_json_has_the_preview_shape_and_deployment_keys(cli, tmp_path):
     doc = json.loads(out.read_text())
     assert doc["changeSummary"]["create"] == len(doc["steps"]) > 50
     step = doc["steps"][0]
-    assert step["op"] == "create" and set(step["newState"]) == {"type", "urn", "parent", "custom", "inputs"}
+    assert step["op"] == "create" and set(step["newState"]) == {
+        "type", "urn", "parent", "custom", "inputs",
+        # as `pulumi preview --json` carries them (Pulumi's apitype resource state field names)
+        "dependencies", "propertyDependencies", "provider", "protect", "retainOnDelete", "deleteBeforeReplace",
+    }
+    assert doc["planFormat"] == 2
     assert doc["deployment"] == {
         "blueprint": "localgov-drupal@1.0.0", "app": "LocalGov Drupal", "upstream_version": doc["deployment"]["upstream_version"],
         "council": "Borsetshire County Council", "cloud": "aws", "tier": "production", "region": "eu-west-2",

@@ -11,7 +11,7 @@ import pytest
 
 from councilkit.cli.main import main
 
-from conftest import planned
+from helpers import planned
 
 
 def _in_process(monkeypatch, capsys, plan, *argv):

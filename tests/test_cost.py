@@ -10,20 +10,23 @@ from decimal import Decimal
 
 import pytest
 
-from councilkit.cli.offline import PlannedResource
-from councilkit.stacks.cost import aws, azure, estimate, price_book
+from councilkit.stacks.plan import PlannedResource
+from councilkit.stacks.aws import prices as aws
+from councilkit.stacks.azure import prices as azure
+from councilkit.stacks.cost import estimate, price_book
 from councilkit.stacks.cost.model import PRICES_DIR, DAYS_PER_MONTH, PriceBook, PriceDataError, money
 from councilkit.stacks.cost.pricing import runs_per_month
 
-from conftest import APPS, TIERS, planned
+from helpers import engine_identities, APPS, TIERS, planned
 
 TODAY = dt.date(2026, 11, 25)
 REAL = [(cloud, app, tier) for cloud in ("aws", "azure") for app in APPS for tier in TIERS]
 
 
 def res(type_: str, name_: str, **inputs) -> PlannedResource:
+    """A planned resource whose engine-given identities are `<name>-id` and, on AWS, its ARN."""
     return PlannedResource(urn=f"urn:pulumi:test::councilkit::{type_}::{name_}", type=type_, name=name_,
-                           parent="", custom=True, inputs=inputs)
+                           parent="", custom=True, inputs=inputs, identities=engine_identities(type_, name_))
 
 
 def _estimate(resources, cloud="aws", tier="production", **kw):
@@ -39,10 +42,10 @@ APP_TEMPLATE = {"containers": [{"name": "web", "resources": {"cpu": 0.5, "memory
 
 # One plausible resource per priced type (plus what it refers to), as a plan would carry it.
 SAMPLES = {
-    "aws:ecs/service:Service": [TASK, res("aws:ecs/service:Service", "svc", taskDefinition="arn:aws:ecs:x:1:taskdefinition/web",
+    "aws:ecs/service:Service": [TASK, res("aws:ecs/service:Service", "svc", taskDefinition="arn:aws:ecs:eu-west-2:123456789012:taskdefinition/web",
                                           desiredCount=2, capacityProviderStrategies=[{"capacityProvider": "FARGATE", "weight": 1}])],
     "aws:scheduler/schedule:Schedule": [TASK, res("aws:scheduler/schedule:Schedule", "cron", scheduleExpression="cron(0/15 * * * ? *)",
-                                                  target={"ecsParameters": {"taskDefinitionArn": "arn:aws:ecs:x:1:taskdefinition/web"}})],
+                                                  target={"ecsParameters": {"taskDefinitionArn": "arn:aws:ecs:eu-west-2:123456789012:taskdefinition/web"}})],
     "aws:rds/instance:Instance": [res("aws:rds/instance:Instance", "db", engine="postgres", instanceClass="db.t4g.micro",
                                       allocatedStorage=20, storageType="gp3")],
     "aws:elasticache/replicationGroup:ReplicationGroup": [res("aws:elasticache/replicationGroup:ReplicationGroup", "r",
@@ -69,7 +72,7 @@ SAMPLES = {
     "aws:servicediscovery/service:Service": [
         res("aws:servicediscovery/service:Service", "backend", name="backend"),
         res("aws:ecs/service:Service", "svc", desiredCount=2,
-            serviceRegistries={"registryArn": "arn:aws:servicediscovery:x:1:service/backend"})],
+            serviceRegistries={"registryArn": "arn:aws:servicediscovery:eu-west-2:123456789012:service/backend"})],
     "azure-native:app:ContainerApp": [res("azure-native:app:ContainerApp", "web", template=APP_TEMPLATE,
                                           configuration={"ingress": {"external": True}})],
     "azure-native:app:Job": [res("azure-native:app:Job", "cron", template=APP_TEMPLATE,

@@ -17,7 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from councilkit.blueprints.deployment import build_deployment
 from councilkit.cli import automation
+from councilkit.stacks.aws.settings import final_snapshot_id
+from councilkit.stacks.cloud import CLOUDS
 from councilkit.cli.newstack import new_stack
 
 STACK = "borsetshire-county-council-nextcloud-trial"
@@ -88,7 +91,7 @@ def test_missing_aws_credentials_name_what_to_set_before_pulumi_runs(folder, tmp
     bin_dir, calls = fake_pulumi(tmp_path)
     result = run(["up", str(folder)], bare_env(tmp_path, PATH=str(bin_dir), PULUMI_CONFIG_PASSPHRASE="x"))
     assert result.returncode == 2
-    assert result.stderr == f"error: {automation.MISSING_CREDENTIALS['aws']}\n"
+    assert result.stderr == f"error: {CLOUDS['aws'].credentials_missing({})}\n"
     assert "AWS_PROFILE" in result.stderr and "AWS_ACCESS_KEY_ID" in result.stderr
     assert not calls.exists()
 
@@ -98,7 +101,7 @@ def test_missing_azure_credentials_name_az_login_and_the_arm_variables(tmp_path)
     bin_dir, calls = fake_pulumi(tmp_path)
     result = run(["destroy", str(azure), "--yes"], bare_env(tmp_path, PATH=str(bin_dir), PULUMI_CONFIG_PASSPHRASE="x"))
     assert result.returncode == 2
-    assert result.stderr == f"error: {automation.MISSING_CREDENTIALS['azure']}\n"
+    assert result.stderr == f"error: {CLOUDS['azure'].credentials_missing({})}\n"
     assert "az login" in result.stderr and "ARM_CLIENT_ID" in result.stderr
     assert not calls.exists()
 
@@ -118,11 +121,11 @@ def test_credentials_from_a_profile_file_are_enough(tmp_path, monkeypatch):
     (tmp_path / ".aws").mkdir()
     (tmp_path / ".aws" / "config").write_text("[default]\nregion = eu-west-2\n")
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert automation.aws_credentials_present({})
-    assert not automation.azure_credentials_present({})
+    assert CLOUDS["aws"].credentials_missing({}) is None
+    assert CLOUDS["azure"].credentials_missing({}).startswith("no Azure credentials found; run `az login`")
     (tmp_path / ".azure").mkdir()
     (tmp_path / ".azure" / "msal_token_cache.json").write_text("{}")
-    assert automation.azure_credentials_present({})
+    assert CLOUDS["azure"].credentials_missing({}) is None
 
 
 def test_up_refuses_a_placeholder_domain(tmp_path):
@@ -336,7 +339,10 @@ def test_trial_destroy_asks_first_and_no_means_nothing_is_destroyed(fake_automat
 def test_production_destroy_wants_the_stack_name_typed(fake_automation, production, capsys):
     code, _, err = main(["destroy", str(production)], capsys, stdin="yes\n")
     assert code == 2
-    assert "final snapshot borsetshire-county-council-nextcloud-production-final is taken and kept" in err
+    # The snapshot the stack really keeps (stacks/aws/settings.py), not a name derived from the stack.
+    d = build_deployment("nextcloud", cloud="aws", tier="production", council="Borsetshire County Council")
+    assert f"final snapshot {final_snapshot_id(d)} is taken and kept" in err
+    assert final_snapshot_id(d).startswith("ck-borsetshire-county-council-nextcloud-p")
     assert err.strip().splitlines()[-1].endswith(
         "error: destroy: 'yes' is not the stack name borsetshire-county-council-nextcloud-production; "
         "nothing was destroyed"

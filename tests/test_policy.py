@@ -9,12 +9,12 @@ import json
 
 import pytest
 
-from councilkit.cli.offline import PlannedResource
+from councilkit.stacks.plan import PlannedResource
 from councilkit.stacks.policy import CONTROLS, Facts, controls_for, evaluate, run
 from councilkit.stacks.policy.model import REQUIRED_TAGS, TRIAL_TAG, UK_REGIONS
 from councilkit.stacks.policy import types as t
 
-from conftest import APPS, TIERS, planned
+from helpers import engine_identities, APPS, TIERS, planned
 
 TODAY = dt.date(2026, 11, 25)
 CLOUDS = ("aws", "azure")
@@ -23,8 +23,9 @@ NCSC_PRINCIPLES = {str(n) for n in range(1, 15)} | {f"2.{n}" for n in range(1, 7
 
 
 def res(type_: str, name_: str, **inputs) -> PlannedResource:
+    """A planned resource whose engine-given identities are `<name>-id` and, on AWS, its ARN."""
     return PlannedResource(urn=f"urn:pulumi:test::councilkit::{type_}::{name_}", type=type_, name=name_,
-                           parent="", custom=True, inputs=inputs)
+                           parent="", custom=True, inputs=inputs, identities=engine_identities(type_, name_))
 
 
 def facts(cloud: str, tier: str, **kw) -> Facts:

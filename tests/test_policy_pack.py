@@ -22,7 +22,7 @@ from pulumi_policy import (
 
 from councilkit.stacks.policy import CONTROLS
 
-from conftest import planned
+from helpers import planned
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK = ROOT / "stacks" / "policy" / "pack"
@@ -54,7 +54,12 @@ def _validate(policy, resource_type: str, props: dict, name: str = "db", urn: st
 
 def _validate_stack(policy, resources) -> list[tuple[str, str | None]]:
     seen: list[tuple[str, str | None]] = []
-    items = [PolicyResource(r.type, r.inputs, r.urn, r.name, _options(), None, None, [], {}) for r in resources]
+    # A stack policy sees each resource's outputs: its inputs plus what the engine computed (the id,
+    # ARN and name other resources refer to it by).
+    def outputs(r):
+        return {**r.inputs, **r.identities}
+
+    items = [PolicyResource(r.type, outputs(r), r.urn, r.name, _options(), None, None, [], {}) for r in resources]
     policy.validate(StackValidationArgs(items, {}, {}), lambda message, urn=None: seen.append((message, urn)))
     return seen
 

@@ -14,6 +14,7 @@ from councilkit.blueprints.errors import UserError
 from councilkit.blueprints.lock import LOCK_FILE, read_lock, sha256_of
 from councilkit.blueprints.loader import BUILTIN_DIR
 from councilkit.cli import stackdir
+from helpers import planned
 from councilkit.cli.newstack import new_stack, parse_expires
 
 STACK = "borsetshire-county-council-nextcloud-trial"
@@ -310,12 +311,18 @@ def test_release_protection_turns_deletion_protection_off_for_a_production_destr
     assert plan.one("aws:lb/loadBalancer:LoadBalancer").inputs["enableDeletionProtection"] is False
 
 
-def test_runbook_backup_days_match_the_stacks():
-    from councilkit.cli.render import AWS_BACKUP_PLAN_DAYS, BACKUP_DAYS
-    from councilkit.stacks.aws import backup, database
-
-    assert BACKUP_DAYS == {"trial": database.TRIAL_BACKUP_DAYS, "production": database.PRODUCTION_BACKUP_DAYS}
-    assert AWS_BACKUP_PLAN_DAYS == (backup.DAILY_RETENTION_DAYS, backup.MONTHLY_RETENTION_DAYS)
+def test_runbook_states_the_backup_days_the_stack_sets(tmp_path):
+    """One home for the retention: the runbook says what the RDS instance and backup plan are given."""
+    created = new_stack("nextcloud", **{**ANSWERS, "tier": "production"}, folder=str(tmp_path / "p"))
+    runbook = (created.path / "RUNBOOK.md").read_text()
+    _, plan = planned("nextcloud", "aws", "production", **{k: ANSWERS[k] for k in ("council", "domain", "contact")})
+    days = plan.one("aws:rds/instance:Instance").inputs["backupRetentionPeriod"]
+    assert f"point-in-time restore for {days} days" in runbook
+    rules = plan.one("aws:backup/plan:Plan").inputs["rules"]
+    kept = sorted(r["lifecycle"]["deleteAfter"] for r in rules)
+    assert f"(kept {kept[0]} days) and monthly (kept {kept[1]} days)" in runbook
+    snapshot = plan.one("aws:rds/instance:Instance").inputs["finalSnapshotIdentifier"]
+    assert f"final snapshot `{snapshot}`" in runbook
 
 
 def test_azure_trial_runbook_binds_the_domain_on_the_web_app_with_asuid_and_cname_first(tmp_path):
@@ -347,12 +354,12 @@ def test_aws_runbook_has_no_azure_dns_steps(rendered):
 @pytest.mark.parametrize("council", ["Borsetshire County Council",
                                      "Royal Borough of Windsor and Maidenhead Joint Waste Committee"])
 @pytest.mark.parametrize("app", ["nextcloud", "localgov-drupal"])
-def test_runbook_azure_names_match_the_stacks(council, app):
+def test_azure_runbook_names_the_resource_group_the_stack_creates(council, app, tmp_path):
     from councilkit.blueprints.deployment import build_deployment
-    from councilkit.cli.render import azure_names
+    from councilkit.cli.render import render
     from councilkit.stacks.azure import names
 
-    for tier in ("trial", "production"):
-        d = build_deployment(app, cloud="azure", tier=tier, council=council)
-        assert azure_names(d) == {"resource_group": names.resource_group(d),
-                                  "web_app": names.container_app(d, d.blueprint.web.name)}
+    d = build_deployment(app, cloud="azure", tier="trial", council=council, domain="x.borsetshire.gov.uk")
+    runbook = render(d, d.blueprint_dir / f"{d.blueprint.version}.yaml").files["RUNBOOK.md"].decode()
+    assert f"--resource-group {names.resource_group(d)} " in runbook
+    assert f"`{names.container_app(d, d.blueprint.web.name)}.<the environment's default domain>`" in runbook

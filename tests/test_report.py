@@ -12,7 +12,7 @@ from councilkit.cli.report import architecture, context, render
 from councilkit.cli.plan_json import plan_document
 from councilkit.cli.planning import plan_extras
 
-from conftest import planned
+from helpers import planned
 
 SECTIONS = ("What the app is and who maintains it", "Architecture", "Where data lives", "Security controls",
             "Backup and recovery", "Monthly cost", "Getting your data out", "Upgrade path")

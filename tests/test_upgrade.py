@@ -135,7 +135,7 @@ def test_image_changes_list_only_containers_whose_image_changed(newer):
 
 def test_report_lists_added_and_removed_resources(folder, newer, monkeypatch):
     from councilkit.cli import upgrade as upgrading
-    from councilkit.cli.offline import Plan, PlannedResource
+    from councilkit.stacks.plan import Plan, PlannedResource
 
     def fake_plan(d):
         names = ["vpc", "old-alarm"] if d.blueprint.version == "1.0.0" else ["vpc", "new-alarm"]

@@ -87,13 +87,15 @@ def refresh(stack_dir, backend):
 
 
 def protected_urns(d) -> list[str]:
-    """URNs whose deletion protection must be released first (production on AWS)."""
+    """URNs whose deletion protection must be released first: production resources of the types
+    the cloud adapter says the cloud refuses to delete while protected."""
     from councilkit.cli.planning import plan_deployment
-    from councilkit.stacks.program import PROTECTION_PROPS
+    from councilkit.stacks.cloud import cloud_for
 
-    if not d.production:
+    props = cloud_for(d.cloud).protection_props
+    if not d.production or not props:
         return []
-    return sorted(r.urn for r in plan_deployment(d).resources if r.type in PROTECTION_PROPS)
+    return sorted(r.urn for r in plan_deployment(d).resources if r.type in props)
 
 
 def confirm_destroy(d, stack: str) -> None:
@@ -101,12 +103,9 @@ def confirm_destroy(d, stack: str) -> None:
 
     where = f"{d.blueprint.app.name} for {d.council}, {d.cloud} {d.region}"
     if d.production:
-        keep = (
-            f"The database's final snapshot {stack}-final is taken and kept (skip_final_snapshot is off); "
-            "deletion protection is released first."
-            if d.cloud == "aws"
-            else "Azure keeps no final database snapshot: take a backup first (RUNBOOK.md)."
-        )
+        from councilkit.stacks.cloud import cloud_for
+
+        keep = cloud_for(d.cloud).destroy_keeps(d, stack)
         click.echo(f"This destroys PRODUCTION stack {stack} ({where}). {keep}", err=True)
         typed = click.prompt("Type the stack name to destroy it", err=True)
         if typed.strip() != stack:
@@ -127,5 +126,4 @@ def destroy(stack_dir, backend, yes):
     d = session.deployment
     if not yes:
         confirm_destroy(d, session.stack)
-    urns = protected_urns(d) if d.cloud == "aws" else []
-    automation.destroy(session, _console(), urns)
+    automation.destroy(session, _console(), protected_urns(d))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import click
 
+from councilkit.blueprints.clouds import CLOUDS
+
 from councilkit.cli.options import blueprint_dirs
 
 
 @click.command()
 @click.argument("app")
-@click.option("--cloud", type=click.Choice(["aws", "azure"]), required=True)
+@click.option("--cloud", type=click.Choice(CLOUDS), required=True)
 @click.option("--tier", type=click.Choice(["trial", "production"]), required=True)
 @click.option("--council", required=True, help="Council name, e.g. 'Borsetshire County Council'.")
 @click.option("--domain", help="Public domain of the app (default: a placeholder to replace before `up`).")

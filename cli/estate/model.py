@@ -13,9 +13,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from councilkit.blueprints.clouds import CLOUDS
 from councilkit.blueprints.deployment import slugify
 from councilkit.blueprints.errors import UserError
 from councilkit.blueprints.yamlfile import read_mapping
+
+CloudName = Literal[CLOUDS]  # type: ignore[valid-type] — the clouds blueprints/clouds.py lists
 
 
 class Strict(BaseModel):
@@ -23,7 +26,7 @@ class Strict(BaseModel):
 
 
 class Defaults(Strict):
-    cloud: Literal["aws", "azure"] = "aws"
+    cloud: CloudName = "aws"
     tier: Literal["trial", "production"] = "trial"
     region: str | None = None
     allow_non_uk_region: bool = False
@@ -33,7 +36,7 @@ class Defaults(Strict):
 
 class AppEntry(Strict):
     app: str = Field(description="blueprint ID or ID@VERSION", min_length=2)
-    cloud: Literal["aws", "azure"] | None = None
+    cloud: CloudName | None = None
     tier: Literal["trial", "production"] | None = None
     domain: str | None = None
     region: str | None = None
@@ -44,7 +47,7 @@ class Council(Strict):
     name: str = Field(min_length=2)
     contact: str | None = None
     domain: str | None = Field(default=None, description="apps default to <app>.<domain>")
-    cloud: Literal["aws", "azure"] | None = None
+    cloud: CloudName | None = None
     tier: Literal["trial", "production"] | None = None
     region: str | None = None
     apps: list[AppEntry] = Field(min_length=1)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from councilkit.blueprints.deployment import UK_REGIONS, Deployment
+from councilkit.blueprints.clouds import facts
+from councilkit.blueprints.deployment import Deployment
 from councilkit.blueprints.loader import _version_key, discover
 
 from . import architecture, resilience
 
-CLOUD_NAMES = {"aws": "Amazon Web Services", "azure": "Microsoft Azure"}
 DUMP = {
     "postgres": "pg_dump --format=custom (PostgreSQL)",
     "mysql": "mysqldump --single-transaction (MySQL)",
@@ -24,17 +24,20 @@ DUMP = {
 
 
 def exit_steps(d: Deployment) -> list[str]:
+    from councilkit.stacks.cloud import cloud_for
+
     bp = d.blueprint
+    tools = cloud_for(d.cloud).exit_tools(d)
     steps = []
     if bp.database:
-        where = "an ECS task in the app's network" if d.cloud == "aws" else "a Container Apps job in the app's network"
+        where = tools.database_from
         steps.append(
             f"Export the database with {DUMP[bp.database.engine]} from {where}: a plain dump any "
             f"{bp.database.engine} host can load. Snapshots can also be restored to a new server."
         )
     if bp.files:
         paths = ", ".join(f.path for f in bp.files)
-        tool = "AWS DataSync, or rsync from a task that mounts EFS" if d.cloud == "aws" else "rsync from a machine that mounts the NFS share, or azcopy"
+        tool = tools.files_with
         steps.append(f"Copy the shared files ({paths}) with {tool}; they are ordinary files and folders.")
     steps.append(
         f"Use {bp.app.name}'s own export tools for content in open formats (see {bp.app.docs_url})."
@@ -108,7 +111,7 @@ def report_context(d: Deployment, plan, doc: dict[str, Any]) -> dict[str, Any]:
         "app": bp.app,
         "council": d.council,
         "blueprint": bp.ref,
-        "cloud_name": CLOUD_NAMES[d.cloud],
+        "cloud_name": facts(d.cloud).title,
         "region": d.region,
         "tier": d.tier,
         "domain": d.domain,
@@ -117,7 +120,7 @@ def report_context(d: Deployment, plan, doc: dict[str, Any]) -> dict[str, Any]:
         "diagram": architecture.svg(found, f"Architecture of {bp.app.name} for {d.council}"),
         "flow": flow,
         "regions": regions,
-        "uk": all(r in UK_REGIONS[d.cloud] for r in regions),
+        "uk": all(r in facts(d.cloud).uk_regions for r in regions),
         "data_stores": stores,
         "policy": _policy(doc),
         "protections": resilience.protections(plan),

@@ -12,9 +12,8 @@ import pulumi
 import pulumi_aws as aws
 
 from . import iam
+from .settings import DAILY_RETENTION_DAYS, MONTHLY_RETENTION_DAYS
 
-DAILY_RETENTION_DAYS = 35
-MONTHLY_RETENTION_DAYS = 365
 SERVICE_POLICIES = (
     "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
     "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",

@@ -12,7 +12,8 @@ import pulumi
 import pulumi_aws as aws
 
 from councilkit.blueprints.deployment import Deployment
-from councilkit.stacks.spec import short_name
+
+from .settings import DATABASE_BACKUP_DAYS, final_snapshot_id
 
 # Neutral sizes → RDS classes (Graviton burstable/general purpose; PI needs medium or larger).
 INSTANCE_CLASS = {"small": "db.t4g.micro", "medium": "db.t4g.medium", "large": "db.m7g.large"}
@@ -23,13 +24,8 @@ FORCE_TLS = {"postgres": ("rds.force_ssl", "1"), "mysql": ("require_secure_trans
              "mariadb": ("require_secure_transport", "1")}
 LOG_EXPORTS = {"postgres": ["postgresql", "upgrade"], "mysql": ["error", "slowquery"],
                "mariadb": ["error", "slowquery"]}
-PRODUCTION_BACKUP_DAYS = 14
-TRIAL_BACKUP_DAYS = 7
-
-
-def final_snapshot_id(d: Deployment) -> str:
-    """An RDS identifier for any council name: starts with a letter, ≤ 63 characters, no `--`."""
-    return f"ck-{short_name(d, 50)}-final"
+PRODUCTION_BACKUP_DAYS = DATABASE_BACKUP_DAYS["production"]
+TRIAL_BACKUP_DAYS = DATABASE_BACKUP_DAYS["trial"]
 
 
 @dataclass

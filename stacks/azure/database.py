@@ -25,6 +25,7 @@ from councilkit.blueprints.deployment import Deployment
 from . import names
 from .network import DATABASE_PORT, Network
 from .regions import zone_redundant
+from .settings import DATABASE_BACKUP_DAYS
 
 PORT = DATABASE_PORT
 SKU = {
@@ -40,8 +41,8 @@ SKU = {
 MYSQL_SKU = {"Standard_D2ds_v5": "Standard_D2ads_v5", "Standard_D4ds_v5": "Standard_D4ads_v5"}
 # PostgreSQL flexible server storage comes in fixed sizes (GiB); the blueprint's is rounded up.
 POSTGRES_STORAGE = (32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
-PRODUCTION_BACKUP_DAYS = 14
-TRIAL_BACKUP_DAYS = 7
+PRODUCTION_BACKUP_DAYS = DATABASE_BACKUP_DAYS["production"]
+TRIAL_BACKUP_DAYS = DATABASE_BACKUP_DAYS["trial"]
 TLS = {
     "postgres": {"require_secure_transport": "on", "ssl_min_protocol_version": "TLSv1.2"},
     "mysql": {"require_secure_transport": "ON", "tls_version": "TLSv1.2,TLSv1.3"},

@@ -17,20 +17,14 @@ from typing import Any, Sequence
 
 import yaml
 
-from . import aws, azure
+from councilkit.blueprints.clouds import facts
+from councilkit.stacks.cloud import cloud_for
+
 from .model import PRICES_DIR, USAGE_FILE, Estimate, Free, Line, Listed, PriceBook, Unpriced, show
 from .pricing import Context
 
 __all__ = ["Estimate", "Line", "Listed", "PriceBook", "estimate", "price_book", "show"]
 
-RULES = {"aws": (aws.PRICERS, aws.FREE), "azure": (azure.PRICERS, azure.FREE)}
-PRICE_REGION = {"aws": "eu-west-2", "azure": "uksouth"}
-EXCLUDED = {
-    "aws": ("internet data transfer out (the first 100 GB a month are free per account)", "AWS support plans",
-            "VAT", "free tiers and allowances (not deducted)"),
-    "azure": ("bandwidth out of Azure other than through Front Door", "Azure support plans", "VAT",
-              "monthly free grants (not deducted)"),
-}
 
 
 @lru_cache(maxsize=None)
@@ -43,7 +37,7 @@ def price_book(cloud: str, region: str) -> tuple[PriceBook, str | None]:
     path = PRICES_DIR / f"{cloud}-{region}.yaml"
     if path.exists():
         return _load(path.name), None
-    book = _load(f"{cloud}-{PRICE_REGION[cloud]}.yaml")
+    book = _load(f"{cloud}-{facts(cloud).default_region}.yaml")
     return book, f"no price file for {cloud} {region}: {book.region} prices shown (list prices differ by region)"
 
 
@@ -71,7 +65,8 @@ def estimate(
         book, note = price_book(cloud, region)
         if note:
             notes.append(note)
-    pricers, free_types = RULES[cloud]
+    adapter = cloud_for(cloud)
+    pricers, free_types = adapter.price_rules()
     ctx = Context(book=book, usage=usage_for(cloud, tier), resources=resources, tier=tier)
     lines: list[Line] = []
     free: list[Listed] = []
@@ -105,4 +100,4 @@ def estimate(
     # Plans register resources concurrently: order by URN so the same plan gives the same estimate.
     by_urn = lambda item: item.urn  # noqa: E731
     return Estimate(book=book, region=region, tier=tier, lines=tuple(sorted(lines, key=by_urn)),
-                    free=tuple(sorted(free, key=by_urn)), unpriced=tuple(sorted(unpriced, key=by_urn)), trial_days=trial_days, notes=tuple(notes), excluded=EXCLUDED[cloud])
+                    free=tuple(sorted(free, key=by_urn)), unpriced=tuple(sorted(unpriced, key=by_urn)), trial_days=trial_days, notes=tuple(notes), excluded=adapter.cost_excluded)

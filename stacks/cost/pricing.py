@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
 
+from councilkit.stacks.plan import refers_to
+
 from .model import DAYS_PER_MONTH, Line, PriceBook, Unpriced, money
 
 Pricer = Callable[[Any, "Context"], list[Line]]
@@ -39,26 +41,10 @@ class Context:
 
     def find(self, type_: str, reference: Any) -> Any | None:
         """The plan's resource of `type_` that a reference (id, ARN, name) points at."""
-        if not isinstance(reference, str):
-            return None
-        own = _own_name_keys(type_) | {"arn", "id"}
-        for r in self.resources:
-            if r.type != type_:
-                continue
-            names = {r.name, f"{r.name}-id", r.urn, *(v for k, v in r.inputs.items() if k in own and isinstance(v, str))}
-            if reference in names or (reference.startswith("arn:") and reference.rsplit("/", 1)[-1] == r.name):
-                return r
-        return None
+        return next((r for r in self.resources if r.type == type_ and refers_to(reference, r)), None)
 
     def of_type(self, type_: str) -> list[Any]:
         return [r for r in self.resources if r.type == type_]
-
-
-def _own_name_keys(type_: str) -> set[str]:
-    """Inputs holding a resource's own name: `accountName` on a StorageAccount, `name` anywhere."""
-    kind = type_.rsplit(":", 1)[-1]
-    words = re.findall(r"[A-Z][a-z0-9]*", kind) or [kind]
-    return {"name", kind[:1].lower() + kind[1:] + "Name", words[-1].lower() + "Name"}
 
 
 def get(value: Any, path: str, default: Any = None) -> Any:

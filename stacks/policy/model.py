@@ -2,7 +2,7 @@
 
 A control's check is a plain function `(resources, facts) -> list[Result]` over the plan's
 resources (anything with `type`, `urn`, `name` and `inputs` in the provider's wire names, such as
-`councilkit.cli.offline.PlannedResource` or the pack's adapter). It returns one Result per
+`councilkit.stacks.plan.PlannedResource` or the pack's adapter). It returns one Result per
 resource it looked at; no result at all means "nothing here to check" (not applicable).
 Checks never read the blueprint: what is checked is what would be built.
 """
@@ -13,11 +13,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
+from councilkit.blueprints.clouds import UK_REGIONS
+
 SEVERITIES = ("low", "medium", "high", "critical")
 BOTH = ("trial", "production")
 PRODUCTION = ("production",)
 TRIAL = ("trial",)
-UK_REGIONS = {"aws": ("eu-west-2",), "azure": ("uksouth", "ukwest")}
 REQUIRED_TAGS = ("council", "app", "blueprint", "tier", "managed-by")
 TRIAL_TAG = "expires-on"
 MAX_TRIAL_DAYS = 365

@@ -6,7 +6,9 @@ from .model import BOTH, PRODUCTION
 from .registry import all_of, as_list, control, get, json_doc, judge, of_type, refers_to
 from . import types as t
 
-LOG_DAYS = {"aws": {"trial": 30, "production": 365}, "azure": {"trial": 30, "production": 90}}
+# Minimum log retention per tier the baseline asks for (each cloud's controls have their own).
+AWS_LOG_DAYS = {"trial": 30, "production": 365}
+AZURE_LOG_DAYS = {"trial": 30, "production": 90}
 
 
 # --- AWS ---------------------------------------------------------------------------------------
@@ -16,7 +18,7 @@ LOG_DAYS = {"aws": {"trial": 30, "production": 365}, "azure": {"trial": 30, "pro
          tiers=BOTH, mandatory=True, benchmarks=("FSBP CloudWatch.16", "MCSB LT-6"), ncsc=("13",),
          types=(t.LOG_GROUP,), subject="CloudWatch log group")
 def log_retention(resources, facts):
-    need = LOG_DAYS["aws"][facts.tier]
+    need = AWS_LOG_DAYS[facts.tier]
     out = []
     for r in of_type(resources, t.LOG_GROUP):
         days = int(r.inputs.get("retentionInDays") or 0)
@@ -96,7 +98,7 @@ def aws_budget(resources, facts):
          mandatory=True, benchmarks=("MCSB LT-6",), ncsc=("13",), types=(t.WORKSPACE,),
          subject="Log Analytics workspace")
 def workspace_retention(resources, facts):
-    need = LOG_DAYS["azure"][facts.tier]
+    need = AZURE_LOG_DAYS[facts.tier]
     out = []
     for r in of_type(resources, t.WORKSPACE):
         days = int(r.inputs.get("retentionInDays") or 30)

@@ -7,6 +7,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Iterable
 
+from councilkit.stacks.plan import refers_to  # noqa: F401 — engine-neutral; checks import it from here
+
 from .model import SEVERITIES, Control, Resource, Result
 
 CONTROLS: list[Control] = []
@@ -88,32 +90,6 @@ def json_doc(value: Any) -> Any:
 def tags_of(r: Resource) -> dict[str, str]:
     tags = r.inputs.get("tags")
     return dict(tags) if isinstance(tags, Mapping) else {}
-
-
-def own_name_keys(type_: str) -> set[str]:
-    """Input keys that hold a resource's own name: `serverName` on a Server, `accountName` on a
-    StorageAccount, `shareName` on a FileShare (the same key on a child names its parent)."""
-    kind = type_.rsplit(":", 1)[-1]
-    words = re.findall(r"[A-Z][a-z0-9]*", kind) or [kind]
-    return {"name", kind[:1].lower() + kind[1:] + "Name", words[-1].lower() + "Name"}
-
-
-def refers_to(value: Any, target: Resource) -> bool:
-    """Whether a reference input (an id, ARN, name or URN) points at `target`.
-
-    Offline, references are the mock engine's `<name>-id` and `arn:…/<name>`; under the Pulumi
-    engine they are the real id, ARN or name, which the target's own inputs/outputs carry.
-    """
-    if not isinstance(value, str) or not value:
-        return False
-    own = {target.urn, target.name, f"{target.name.replace('_', '-')}-id"}
-    for key in {"arn", "id"} | own_name_keys(target.type):
-        known = target.inputs.get(key)
-        if isinstance(known, str) and known:
-            own.add(known)
-    if value in own:
-        return True
-    return value.startswith("arn:") and value.rsplit("/", 1)[-1] == target.name
 
 
 def referenced(values: Any, target: Resource) -> bool:

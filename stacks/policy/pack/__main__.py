@@ -31,6 +31,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from councilkit.blueprints.clouds import cloud_of_type
 from councilkit.stacks.policy import CONTROLS, Control, Facts
 from councilkit.stacks.policy.model import REQUIRED_TAGS, TRIAL_TAG, UK_REGIONS
 
@@ -54,12 +55,7 @@ class PackResource:
 
 
 def _cloud_of(resources: Iterable[PackResource]) -> str | None:
-    for r in resources:
-        if r.type.startswith("aws:") or r.type == "pulumi:providers:aws":
-            return "aws"
-        if r.type.startswith("azure-native:") or r.type == "pulumi:providers:azure-native":
-            return "azure"
-    return None
+    return next((c for r in resources if (c := cloud_of_type(r.type))), None)
 
 
 def _tags(r: PackResource) -> Mapping[str, Any]:

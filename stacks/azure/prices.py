@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .model import DAYS_PER_MONTH, Free, Line, Unpriced
-from .pricing import Context, get, runs_per_month
+from councilkit.stacks.cost.model import DAYS_PER_MONTH, Free, Line, Unpriced
+from councilkit.stacks.cost.pricing import Context, get, runs_per_month
 
 PRICERS: dict = {}
 FREE = {

@@ -16,6 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 MOCK_GUID = "00000000-0000-0000-0000-000000000000"
+# Data-source calls the stack makes while planning, answered with placeholders of the right shape.
+INVOKE_RESULTS = {
+    "azure-native:redis:listRedisKeys": {"primaryKey": "mock-primary-key", "secondaryKey": "mock-secondary-key"},
+    "azure-native:app:getCustomDomainVerificationId": {"value": "(the subscription's verification id)"},
+}
 
 
 def azure_outputs(type_: str, name: str, out: dict[str, Any]) -> dict[str, Any]:
@@ -39,6 +44,7 @@ def azure_outputs(type_: str, name: str, out: dict[str, Any]) -> dict[str, Any]:
         "customDomainVerificationId": "mock-verification-id",
         "validationProperties": {"validationToken": "mock-certificate-token"},
         "accessKeys": {"primaryKey": "mock-key", "secondaryKey": "mock-key"},
+        "loginServer": f"{suffix.replace('-', '')}.azurecr.mock",
     }
     for key, value in extras.items():
         out.setdefault(key, value)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .model import Free, Line, Unpriced
-from .pricing import Context, get, runs_per_month
+from councilkit.stacks.cost.model import Free, Line, Unpriced
+from councilkit.stacks.cost.pricing import Context, get, runs_per_month
 
 PRICERS: dict = {}
 FREE = {

@@ -1,0 +1,65 @@
+"""Pure facts about each cloud that a Deployment needs to validate answers: one home for each.
+
+Kept here, not in `stacks/`, so building a Deployment (and `councilkit --help`, `new`, estates)
+never imports a cloud adapter or SDK. Everything else a cloud knows (how to build, price,
+check credentials, fake ids offline, run one-off steps) lives in its adapter,
+`stacks/<cloud>/cloud.py`, registered in `stacks.cloud.CLOUDS`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CloudFacts:
+    name: str
+    title: str
+    default_region: str
+    uk_regions: tuple[str, ...]
+    region_pattern: re.Pattern
+    managed_engines: tuple[str, ...]
+    """Database engines the cloud runs as a managed service."""
+    type_prefix: str
+    """How the cloud's Pulumi resource types start: a plan's resources say which cloud they are."""
+
+
+CLOUD_FACTS: dict[str, CloudFacts] = {
+    "aws": CloudFacts(
+        name="aws",
+        title="Amazon Web Services",
+        default_region="eu-west-2",  # London, the only AWS region in the UK
+        uk_regions=("eu-west-2",),
+        region_pattern=re.compile(r"^(us|eu|ap|ca|sa|me|af|il|mx)(-gov)?-[a-z]+-\d$"),
+        managed_engines=("postgres", "mysql", "mariadb"),  # RDS engines
+        type_prefix="aws:",
+    ),
+    "azure": CloudFacts(
+        name="azure",
+        title="Microsoft Azure",
+        default_region="uksouth",  # ukwest is its pair
+        uk_regions=("uksouth", "ukwest"),
+        region_pattern=re.compile(r"^[a-z]+[a-z0-9]*$"),
+        # Azure Database for MariaDB was retired on 19 September 2025: flexible servers only.
+        managed_engines=("postgres", "mysql"),
+        type_prefix="azure-native:",
+    ),
+}
+CLOUDS: tuple[str, ...] = tuple(CLOUD_FACTS)
+UK_REGIONS: dict[str, tuple[str, ...]] = {name: f.uk_regions for name, f in CLOUD_FACTS.items()}
+
+
+def facts(cloud: str) -> CloudFacts:
+    return CLOUD_FACTS[cloud]
+
+
+def cloud_of_type(type_: str) -> str | None:
+    """The cloud a Pulumi resource type or function token belongs to (`aws:rds/instance:Instance`
+    and its provider `pulumi:providers:aws` → aws), if any."""
+    if type_.startswith("pulumi:providers:"):
+        type_ = type_[len("pulumi:providers:"):] + ":"
+    for name, f in CLOUD_FACTS.items():
+        if type_.startswith(f.type_prefix):
+            return name
+    return None

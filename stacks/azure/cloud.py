@@ -1,0 +1,77 @@
+"""The Azure adapter: what councilkit knows about Azure, behind `stacks.cloud.Cloud`.
+
+Importing this imports no SDK: `build` loads `stack.py` (azure-native) when it runs, and the
+price rules load when a plan is priced.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from councilkit.blueprints.clouds import facts
+from councilkit.stacks.cloud import Cloud, ExitTools
+from councilkit.stacks.outputs import AdminCredentials
+
+from . import credentials
+from .offline import INVOKE_RESULTS, azure_outputs
+from .runbook import runbook
+
+READ_SECRET = ("az keyvault secret show --vault-name {vault} --name <secret> "
+               "(needs the Key Vault Secrets User role and a network path to the vault's private endpoint)")
+
+
+def read_secret_command(vault: Any) -> Any:
+    """The command that reads one secret; `vault` may be a Pulumi Output at build time."""
+    if isinstance(vault, str):
+        return READ_SECRET.format(vault=vault)
+    import pulumi
+
+    return pulumi.Output.from_input(vault).apply(lambda v: READ_SECRET.format(vault=v))
+
+
+class AzureCloud(Cloud):
+    facts = facts("azure")
+    invoke_results = INVOKE_RESULTS
+    cost_excluded = ("bandwidth out of Azure other than through Front Door", "Azure support plans", "VAT",
+                     "monthly free grants (not deducted)")
+
+    def build(self, d):
+        from .stack import build_azure
+
+        return build_azure(d)
+
+    def fake_outputs(self, type_: str, name: str, state: dict[str, Any]) -> dict[str, Any]:
+        return azure_outputs(type_, name, state)
+
+    def credentials_missing(self, env: Mapping[str, str]) -> str | None:
+        return None if credentials.present(env) else credentials.MISSING
+
+    def one_off_commands(self, one_off: Mapping[str, Any], kind: str, region: str) -> list[str]:
+        """Start the step's Container Apps job (the stack exports the exact command)."""
+        step = one_off.get(kind) if isinstance(one_off, Mapping) else None
+        if not isinstance(step, Mapping):
+            return []
+        return [step["start"]] if step.get("start") else []
+
+    def legacy_credentials(self, values: Mapping[str, Any]) -> AdminCredentials:
+        """councilkit 0.1 exported `admin_credentials` as {key_vault, secrets: [names], how}."""
+        raw = values.get("admin_credentials") if isinstance(values.get("admin_credentials"), Mapping) else {}
+        vault = raw.get("key_vault") or values.get("key_vault") or "(see the key_vault output)"
+        names = raw.get("secrets") or []
+        return AdminCredentials("Azure Key Vault", vault, {str(n): str(n) for n in names},
+                                raw.get("how") or read_secret_command(str(vault)))
+
+    def destroy_keeps(self, d, stack: str) -> str:
+        return "Azure keeps no final database snapshot: take a backup first (RUNBOOK.md)."
+
+    def runbook(self, d, stack: str) -> dict[str, Any]:
+        return runbook(d, stack)
+
+    def exit_tools(self, d) -> ExitTools:
+        return ExitTools(database_from="a Container Apps job in the app's network",
+                         files_with="rsync from a machine that mounts the NFS share, or azcopy")
+
+    def price_rules(self):
+        from . import prices
+
+        return prices.PRICERS, prices.FREE

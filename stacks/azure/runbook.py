@@ -1,0 +1,90 @@
+"""Azure's fragments of a stack folder's RUNBOOK.md (cli/templates/RUNBOOK.md.j2 reads `cloud.*`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import names
+from .settings import DATABASE_BACKUP_DAYS
+
+
+def _dns_steps(d, stack: str) -> list[dict[str, str | None]]:
+    """The DNS (and, in production, Private Link) steps around the first `up` on Azure: each a
+    text and, when it has one, a command (shown on its own line, so it copies whole)."""
+    n = {"resource_group": names.resource_group(d), "web_app": names.container_app(d, d.blueprint.web.name)}
+    asuid = {
+        "text": f"Before the first `up`, publish the TXT record `asuid.{d.domain}`. Azure checks it before "
+        f"it puts {d.domain} on the web app. Its value is the subscription's domain verification id, "
+        "which a preview shows in the `dns_records` output (it needs the credentials; nothing is created):",
+        "command": f"pulumi preview -s {stack}",
+    }
+    if not d.production:
+        return [
+            asuid,
+            {
+                "text": f"Publish the CNAME `{d.domain}` → the web app's own address (the `web_fqdn` output, "
+                f"`{n['web_app']}.<the environment's default domain>`); the web app's managed certificate "
+                "validates by it and renews itself. The address exists once the Container Apps environment "
+                "does, so if the first `up` stops at the web app because the CNAME is missing, read the "
+                "default domain, publish the CNAME and run `councilkit up .` again:",
+                "command": f"az containerapp env list --resource-group {n['resource_group']} "
+                "--query \"[0].properties.defaultDomain\" -o tsv",
+            },
+        ]
+    return [
+        asuid,
+        {
+            "text": f"After the first `up`, publish the rest from `councilkit outputs .`: the CNAME "
+            f"`{d.domain}` → the Front Door endpoint, and two TXT values at `_dnsauth.{d.domain}` (one for "
+            "Front Door's managed certificate, one for the web app's). Azure retries validation until "
+            "they appear.",
+            "command": None,
+        },
+        {
+            "text": "Approve Front Door's Private Link connection to the Container Apps environment, once "
+            "(the environment takes no public traffic; Front Door reaches it only over Private Link). "
+            "Until then Front Door answers 502. The `private_link_approval` output says how: in the "
+            "portal, Container Apps environment > Networking > Private endpoints > approve the pending "
+            "connection from Front Door, or with the `az rest` command it prints.",
+            "command": None,
+        },
+    ]
+
+
+def runbook(d, stack: str) -> dict[str, Any]:
+    family = "postgres" if d.blueprint.database and d.blueprint.database.engine == "postgres" else "mysql"
+    return {
+        "name": "Azure",
+        "region_key": "azure-native:location",
+        "uk_regions": "uksouth, with ukwest as its pair",
+        "secret_name": "Azure Key Vault",
+        "secret_store": "Azure Key Vault (the `key_vault` output; reachable only through its private endpoint)",
+        "open_app": (
+            f"Open https://{d.domain} once its DNS records are published and the Private Link "
+            "connection is approved (Before the first deploy)."
+            if d.production
+            else f"Open https://{d.domain} once its `asuid` TXT record and CNAME are published "
+            "(Before the first deploy) and the web app's certificate is issued, minutes later."
+        ),
+        "dns_steps": _dns_steps(d, stack),
+        "credentials": "`az login` and `az account set --subscription ...`, or a service principal: "
+        "`ARM_CLIENT_ID`, `ARM_CLIENT_SECRET`, `ARM_TENANT_ID`, `ARM_SUBSCRIPTION_ID`.",
+        "read_secret": "az keyvault secret show --vault-name <key_vault> --name <secret> --query value -o tsv",
+        "registry_output": "image output",
+        "backups": f"The database (Azure Database flexible server) keeps automated backups with "
+        f"point-in-time restore for {DATABASE_BACKUP_DAYS[d.tier]} days.",
+        "production_backups": "A Recovery Services vault also backs up the file share (every shared "
+        "path is a folder of it) daily.",
+        "manual_backup": f"an on-demand backup of the flexible server (portal, Backup and restore) or "
+        f"a dump with the engine's own tool (`az {family} flexible-server` shows the server).",
+        "restore": "A flexible server restores into a new server (portal, Restore, or "
+        f"`az {family} flexible-server restore`): check it, then copy the data back into the stack's "
+        "database with the engine's dump tool. "
+        + (
+            "Files: restore a share or single files from the Recovery Services vault (Backup items)."
+            if d.production
+            else "Files on a trial have no backup beyond the storage account's redundancy."
+        ),
+        "destroy_production": "Azure keeps no final database snapshot: take a dump and copy the file "
+        "share first (see Back up). The Key Vault stays soft-deleted, with purge protection, for 90 days.",
+    }

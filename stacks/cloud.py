@@ -1,0 +1,141 @@
+"""The Cloud adapter: everything councilkit knows about one cloud, behind one small interface.
+
+One implementation per cloud (`stacks/aws/cloud.py`, `stacks/azure/cloud.py`), registered in
+`CLOUDS`. Nothing outside `stacks/<cloud>/` asks which cloud a deployment is on: it asks the
+adapter. Importing an adapter imports no cloud SDK; `build` does, when it runs.
+
+To add a cloud: put its pure facts in `blueprints/clouds.py`, write `stacks/<cloud>/cloud.py`
+implementing `Cloud`, its `stack.py` returning `StackOutputs`, its price rules and offline
+answers, and add it to `CLOUDS` (docs/architecture.md walks through it).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping
+
+from councilkit.blueprints.clouds import CloudFacts, cloud_of_type
+
+if TYPE_CHECKING:
+    from councilkit.blueprints.deployment import Deployment
+
+    from .outputs import AdminCredentials, StackOutputs
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One step of going live: what `up` creates or waits for before the next step starts.
+
+    `target_types` limits the phase to resources of those types (and what they need); None is
+    the whole stack. `waits_for` says, in words, what the council sees while it waits.
+    """
+
+    name: str
+    description: str
+    target_types: tuple[str, ...] | None = None
+    waits_for: str = ""
+
+
+WHOLE_STACK = Phase("deploy", "create or update every resource of the stack")
+
+
+@dataclass(frozen=True)
+class ExitTools:
+    """How a council takes its data out (the report's exit plan)."""
+
+    database_from: str
+    files_with: str
+
+
+class Cloud(ABC):
+    """One cloud. Subclasses set `facts` and implement the abstract methods."""
+
+    facts: CloudFacts
+
+    @property
+    def name(self) -> str:
+        return self.facts.name
+
+    @property
+    def title(self) -> str:
+        return self.facts.title
+
+    # --- building -------------------------------------------------------------------------
+
+    @abstractmethod
+    def build(self, d: "Deployment") -> "StackOutputs":
+        """Declare every resource of `d` (imports the cloud SDK) and return its typed outputs."""
+
+    def go_live_phases(self, d: "Deployment") -> list[Phase]:
+        """The phases of a first `up`, in order; the real-deploy work adds per-cloud ones."""
+        return [WHOLE_STACK]
+
+    protection_props: Mapping[str, str] = {}
+    """Resource type → the input that makes the cloud refuse to delete it (released by destroy)."""
+
+    # --- the offline engine ---------------------------------------------------------------
+
+    def fake_outputs(self, type_: str, name: str, state: dict[str, Any]) -> dict[str, Any]:
+        """What the provider would return for a resource, without calling it (offline plans)."""
+        return state
+
+    invoke_results: Mapping[str, Mapping[str, Any]] = {}
+    """Data-source calls a stack makes while planning, answered with values of the right shape."""
+
+    # --- deploying ------------------------------------------------------------------------
+
+    @abstractmethod
+    def credentials_missing(self, env: Mapping[str, str]) -> str | None:
+        """None when credentials are visible in `env` or the usual files; else what to do."""
+
+    @abstractmethod
+    def one_off_commands(self, one_off: Mapping[str, Any], kind: str, region: str) -> list[str]:
+        """The commands that run step `kind` (install, upgrade) once, from the `one_off` output."""
+
+    @abstractmethod
+    def legacy_credentials(self, values: Mapping[str, Any]) -> "AdminCredentials":
+        """Admin credentials from outputs written before StackOutputs had a schema."""
+
+    @abstractmethod
+    def destroy_keeps(self, d: "Deployment", stack: str) -> str:
+        """What a production destroy keeps, in one sentence for the confirmation prompt."""
+
+    # --- what people read -----------------------------------------------------------------
+
+    @abstractmethod
+    def runbook(self, d: "Deployment", stack: str) -> dict[str, Any]:
+        """The cloud's fragments of RUNBOOK.md (cli/templates/RUNBOOK.md.j2 `cloud.*`)."""
+
+    @abstractmethod
+    def exit_tools(self, d: "Deployment") -> ExitTools:
+        """How the database and files are copied out (the report's exit plan)."""
+
+    # --- cost -----------------------------------------------------------------------------
+
+    @abstractmethod
+    def price_rules(self) -> tuple[Mapping[str, Any], Mapping[str, str]]:
+        """(pricers by resource type, free resource types with the reason)."""
+
+    cost_excluded: tuple[str, ...] = ()
+    """What no estimate includes (shown under every estimate)."""
+
+
+def _registry() -> dict[str, Cloud]:
+    from .aws.cloud import AwsCloud
+    from .azure.cloud import AzureCloud
+
+    return {c.name: c for c in (AwsCloud(), AzureCloud())}
+
+
+CLOUDS: dict[str, Cloud] = _registry()
+
+
+def cloud_for(name: str) -> Cloud:
+    return CLOUDS[name]
+
+
+def cloud_of_resource(type_: str) -> Cloud | None:
+    """The adapter a Pulumi resource type belongs to (providers included), if any."""
+    name = cloud_of_type(type_)
+    return CLOUDS[name] if name else None
