@@ -73,8 +73,8 @@ def plan_entry(entry: Entry, json_dir: str | None = None) -> Outcome:
 
 def _warm() -> None:
     """Import the stack code once in the parent so forked workers share it."""
-    import councilkit.stacks.aws  # noqa: F401
-    import councilkit.stacks.azure  # noqa: F401
+    import councilkit.stacks.aws.stack  # noqa: F401
+    import councilkit.stacks.azure.stack  # noqa: F401
 
 
 def plan_estate(
