@@ -281,17 +281,34 @@ def deployed_blueprint(stack) -> str | None:
 POLICY_PACK = Path(__file__).resolve().parent.parent / "stacks" / "policy" / "pack"
 
 
-def up(session: Session, console, total: int | None = None) -> tuple[dict[str, Any], str | None]:
-    """Deploy; returns the outputs and the blueprint deployed before (None on a first deploy)."""
+def up(session: Session, console, total: int | None = None, plan=None) -> tuple[dict[str, Any], str | None]:
+    """Deploy in the cloud adapter's go-live phases; returns the outputs and the blueprint
+    deployed before (None on a first deploy).
+
+    A phase with `target_types` is a targeted update of the planned resources of those types
+    (and what they need), shown with its name and what it waits for; the last phase is the
+    whole stack. `plan` (the offline plan of the same folder) gives the URNs to target.
+    """
     stack = open_stack(session, create=True)
     previous = deployed_blueprint(stack)
-    result = _run(
-        session, "up",
-        lambda p: stack.up(on_output=p.on_output, on_event=p.on_event, color="never",
-                           policy_packs=[str(POLICY_PACK)]),
-        console, total,
-    )
-    return plain_outputs(result.outputs), previous
+    result = None
+    for phase in cloud_for(session.deployment.cloud).go_live_phases(session.deployment):
+        options = dict(color="never", policy_packs=[str(POLICY_PACK)])
+        if phase.target_types is None:
+            verb, count = "up", total
+        else:
+            urns = sorted(r.urn for r in (plan.resources if plan else []) if r.type in phase.target_types)
+            if not urns:
+                continue
+            console.print(f"phase {phase.name}: {phase.description}"
+                          + (f" (waits for {phase.waits_for})" if phase.waits_for else ""))
+            verb, count, options["target"] = f"up ({phase.name})", len(urns), urns
+        result = _run(
+            session, verb,
+            lambda p, options=options: stack.up(on_output=p.on_output, on_event=p.on_event, **options),
+            console, count,
+        )
+    return plain_outputs(result.outputs if result else {}), previous
 
 
 def refresh(session: Session, console) -> None:

@@ -121,14 +121,31 @@ class Cloud(ABC):
     """What no estimate includes (shown under every estimate)."""
 
 
-def _registry() -> dict[str, Cloud]:
-    from .aws.cloud import AwsCloud
-    from .azure.cloud import AzureCloud
+class _Registry(Mapping):
+    """The adapters by name, loaded on first use: an adapter module imports this one, so the
+    table cannot be filled while this module is still being imported."""
 
-    return {c.name: c for c in (AwsCloud(), AzureCloud())}
+    _loaded: dict[str, Cloud] | None = None
+
+    def _all(self) -> dict[str, Cloud]:
+        if self._loaded is None:
+            from .aws.cloud import AwsCloud
+            from .azure.cloud import AzureCloud
+
+            self._loaded = {c.name: c for c in (AwsCloud(), AzureCloud())}
+        return self._loaded
+
+    def __getitem__(self, name: str) -> Cloud:
+        return self._all()[name]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
-CLOUDS: dict[str, Cloud] = _registry()
+CLOUDS: Mapping[str, Cloud] = _Registry()
 
 
 def cloud_for(name: str) -> Cloud:

@@ -423,3 +423,23 @@ def test_up_refuses_a_plan_that_fails_a_mandatory_control(fake_automation, folde
     assert not [c for c in fake_automation if c[0] in ("create_or_select_stack", "select_stack")], "nothing deployed"
     code, _, err = main(["up", str(folder), "--allow-failures"], capsys)
     assert code == 0, err
+
+
+def test_up_runs_the_adapters_go_live_phases_in_order_and_ends_with_the_whole_stack(
+    fake_automation, folder, capsys, monkeypatch
+):
+    from councilkit.stacks.cloud import Phase
+
+    phases = [Phase("certificate", "request the certificate", ("aws:acm/certificate:Certificate",),
+                    waits_for="the DNS validation record"),
+              Phase("deploy", "everything else")]
+    monkeypatch.setattr(type(CLOUDS["aws"]), "go_live_phases", lambda self, d: phases)
+    code, out, err = main(["up", str(folder)], capsys)
+    assert code == 0, err
+    ups = [kwargs for call, *rest in fake_automation if call == "up" for kwargs in rest]
+    assert len(ups) == 2
+    [cert_urn] = ups[0]["target"]
+    assert cert_urn.endswith("aws:acm/certificate:Certificate::nextcloud-cert")
+    assert "target" not in ups[1], "the last phase is the whole stack"
+    assert all(u["policy_packs"] == [str(automation.POLICY_PACK)] for u in ups)
+    assert "phase certificate: request the certificate (waits for the DNS validation record)" in err

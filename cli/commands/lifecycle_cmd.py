@@ -51,7 +51,7 @@ def up(stack_dir, backend, secrets_provider, allow_failures):
         raise SystemExit(1)
     console = _console()
     console.print(f"{summary_line(plan, d)} · state {session.backend}")
-    values, previous = automation.up(session, console, total=len(plan.resources))
+    values, previous = automation.up(session, console, total=len(plan.resources), plan=plan)
     for line in automation.describe_outputs(values, d):
         click.echo(line)
     for line in one_off.instructions(d.cloud, values, previous, d.blueprint.ref, d.region):
