@@ -29,7 +29,7 @@ CLOUD_FACTS: dict[str, CloudFacts] = {
     "aws": CloudFacts(
         name="aws",
         title="Amazon Web Services",
-        default_region="eu-west-2",  # London, the only AWS region in the UK
+        default_region="eu-west-2",  # Europe (London), the only AWS region in the UK (AWS Regions list)
         uk_regions=("eu-west-2",),
         region_pattern=re.compile(r"^(us|eu|ap|ca|sa|me|af|il|mx)(-gov)?-[a-z]+-\d$"),
         managed_engines=("postgres", "mysql", "mariadb"),  # RDS engines
@@ -38,10 +38,11 @@ CLOUD_FACTS: dict[str, CloudFacts] = {
     "azure": CloudFacts(
         name="azure",
         title="Microsoft Azure",
-        default_region="uksouth",  # ukwest is its pair
+        default_region="uksouth",  # UK South; UK West is its region pair (Azure region pairs list)
         uk_regions=("uksouth", "ukwest"),
         region_pattern=re.compile(r"^[a-z]+[a-z0-9]*$"),
-        # Azure Database for MariaDB was retired on 19 September 2025: flexible servers only.
+        # Azure Database for MariaDB is retired (19 September 2025; "What's happening to Azure
+        # Database for MariaDB?", learn.microsoft.com/azure/mariadb): MySQL/PostgreSQL flexible servers.
         managed_engines=("postgres", "mysql"),
         type_prefix="azure-native:",
     ),

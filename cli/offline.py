@@ -108,7 +108,7 @@ def _without_aliases(args):
 def run_offline(program: Callable[[], dict | None], stack: str) -> Plan:
     """Run `program()` (which registers resources and returns its exports) under mocks."""
     import pulumi
-    from pulumi.runtime import mocks, settings
+    import pulumi.runtime
 
     monitor = _new_monitor()
     resolved: dict[str, Any] = {}
@@ -127,7 +127,7 @@ def run_offline(program: Callable[[], dict | None], stack: str) -> Plan:
         exports = program() or {}
         return pulumi.Output.from_input(_collect(exports))
 
-    settings.reset_options(project=PROJECT, stack=stack, preview=True)
-    mocks.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor)
+    pulumi.runtime.reset_options(project=PROJECT, stack=stack, preview=True)
+    pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor)
     body()
     return Plan(stack=stack, resources=monitor.recorded, outputs=mask(resolved))
