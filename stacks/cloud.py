@@ -40,6 +40,26 @@ class Phase:
 WHOLE_STACK = Phase("deploy", "create or update every resource of the stack")
 
 
+@dataclass
+class Protection:
+    """One line of the report's backups table: what is protected, how, and the RPO/RTO."""
+
+    what: str
+    how: str
+    retention: str
+    rpo: str
+    rto: str
+
+
+def first_inputs(plan, *types: str):
+    """The inputs of the plan's first resource of any of `types`, or None."""
+    for t in types:
+        found = plan.of_type(t)
+        if found:
+            return found[0].inputs
+    return None
+
+
 @dataclass(frozen=True)
 class ExitTools:
     """How a council takes its data out (the report's exit plan)."""
@@ -110,6 +130,17 @@ class Cloud(ABC):
     @abstractmethod
     def exit_tools(self, d: "Deployment") -> ExitTools:
         """How the database and files are copied out (the report's exit plan)."""
+
+    diagram_layers: Mapping[str, Mapping[str, str]] = {}
+    """The report diagram's layers (edge, app, database…): resource type → label."""
+
+    def protections(self, plan) -> list[Protection]:
+        """The report's backup lines for this cloud's resources in `plan` (none if it has none)."""
+        return []
+
+    def data_regions(self, plan) -> set[str]:
+        """Where this cloud's resources in `plan` keep data."""
+        return set()
 
     # --- cost -----------------------------------------------------------------------------
 

@@ -96,3 +96,11 @@ def test_go_live_phases_end_with_the_whole_stack():
     for name, cloud in CLOUDS.items():
         phases = cloud.go_live_phases(build_deployment("nextcloud", cloud=name, tier="trial"))
         assert phases and phases[-1].target_types is None, name
+
+
+def test_the_cli_names_no_cloud_resource_type():
+    """Resource types are the adapters' (and the policy controls') business, not the CLI's."""
+    typed = re.compile(r"""["'](aws|azure-native):[a-zA-Z]""")
+    found = {p.relative_to(ROOT).as_posix(): typed.findall(p.read_text(encoding="utf-8"))
+             for p in (ROOT / "cli").rglob("*.py")}
+    assert {k: v for k, v in found.items() if v} == {}

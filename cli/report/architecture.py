@@ -9,45 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-LAYERS = {
-    "edge": {
-        "aws:lb/loadBalancer:LoadBalancer": "Application Load Balancer (HTTPS)",
-        "aws:wafv2/webAcl:WebAcl": "AWS WAF",
-        "azure-native:cdn:Profile": "Azure Front Door",
-        "azure-native:frontdoor:Policy": "Front Door WAF policy",
-    },
-    "app": {
-        "aws:ecs/service:Service": "ECS Fargate service",
-        "aws:scheduler/schedule:Schedule": "Scheduled task",
-        "azure-native:app:ContainerApp": "Container App",
-        "azure-native:app:Job": "Container Apps job",
-    },
-    "database": {
-        "aws:rds/instance:Instance": "Amazon RDS",
-        "azure-native:dbforpostgresql:Server": "Azure Database for PostgreSQL",
-        "azure-native:dbformysql:Server": "Azure Database for MySQL",
-    },
-    "files": {
-        "aws:efs/fileSystem:FileSystem": "Amazon EFS",
-        "azure-native:storage:FileShare": "Azure Files (NFS)",
-    },
-    "cache": {
-        "aws:elasticache/replicationGroup:ReplicationGroup": "ElastiCache Redis",
-        "azure-native:redis:Redis": "Azure Cache for Redis",
-    },
-    "secrets": {
-        "aws:secretsmanager/secret:Secret": "Secrets Manager",
-        "azure-native:keyvault:Vault": "Key Vault",
-    },
-    "monitoring": {
-        "aws:cloudwatch/metricAlarm:MetricAlarm": "CloudWatch alarm",
-        "azure-native:monitor:MetricAlert": "Azure Monitor alert",
-    },
-    "backup": {
-        "aws:backup/plan:Plan": "AWS Backup plan",
-        "azure-native:recoveryservices:Vault": "Recovery Services vault",
-    },
-}
+LAYER_KEYS = ("edge", "app", "database", "files", "cache", "secrets", "monitoring", "backup")
+
+
+def _layers() -> dict[str, dict[str, str]]:
+    """Layer → {resource type: label}, merged from every cloud adapter's `diagram_layers`."""
+    from councilkit.stacks.cloud import CLOUDS
+
+    merged: dict[str, dict[str, str]] = {key: {} for key in LAYER_KEYS}
+    for cloud in CLOUDS.values():
+        for key, types in cloud.diagram_layers.items():
+            merged[key].update(types)
+    return merged
 
 
 @dataclass
@@ -61,9 +34,10 @@ class Layer:
 
 
 def layers(plan) -> dict[str, Layer]:
-    out = {key: Layer(key) for key in LAYERS}
+    table = _layers()
+    out = {key: Layer(key) for key in table}
     for r in plan.resources:
-        for key, types in LAYERS.items():
+        for key, types in table.items():
             if r.type in types:
                 label = types[r.type]
                 out[key].items[label] = out[key].items.get(label, 0) + 1

@@ -14,7 +14,7 @@ from councilkit.blueprints.clouds import facts
 from councilkit.stacks.cloud import Cloud, ExitTools
 from councilkit.stacks.outputs import AdminCredentials
 
-from . import credentials
+from . import credentials, report
 from .offline import aws_outputs
 from .runbook import runbook
 from .settings import PROTECTION_PROPS, final_snapshot_id
@@ -85,6 +85,14 @@ class AwsCloud(Cloud):
     def exit_tools(self, d) -> ExitTools:
         return ExitTools(database_from="an ECS task in the app's network",
                          files_with="AWS DataSync, or rsync from a task that mounts EFS")
+
+    diagram_layers = report.LAYERS
+
+    def protections(self, plan):
+        return report.protections(plan)
+
+    def data_regions(self, plan) -> set[str]:
+        return report.data_regions(plan)
 
     def price_rules(self):
         from . import prices

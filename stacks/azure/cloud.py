@@ -12,7 +12,7 @@ from councilkit.blueprints.clouds import facts
 from councilkit.stacks.cloud import Cloud, ExitTools
 from councilkit.stacks.outputs import AdminCredentials
 
-from . import credentials
+from . import credentials, report
 from .offline import INVOKE_RESULTS, azure_outputs
 from .runbook import runbook
 
@@ -70,6 +70,14 @@ class AzureCloud(Cloud):
     def exit_tools(self, d) -> ExitTools:
         return ExitTools(database_from="a Container Apps job in the app's network",
                          files_with="rsync from a machine that mounts the NFS share, or azcopy")
+
+    diagram_layers = report.LAYERS
+
+    def protections(self, plan):
+        return report.protections(plan)
+
+    def data_regions(self, plan) -> set[str]:
+        return report.data_regions(plan)
 
     def price_rules(self):
         from . import prices
