@@ -4,15 +4,19 @@ One implementation per cloud (`stacks/aws/cloud.py`, `stacks/azure/cloud.py`), r
 `CLOUDS`. Nothing outside `stacks/<cloud>/` asks which cloud a deployment is on: it asks the
 adapter. Importing an adapter imports no cloud SDK; `build` does, when it runs.
 
-To add a cloud: put its pure facts in `blueprints/clouds.py`, write `stacks/<cloud>/cloud.py`
-implementing `Cloud`, its `stack.py` returning `StackOutputs`, its price rules and offline
-answers, and add it to `CLOUDS` (docs/architecture.md walks through it).
+A cloud is a package with modules of fixed names, which the base class reads by convention:
+`stack.py` (`build(d) -> StackOutputs`, the only module that imports the SDK), `prices.py`
+(`PRICERS`, `FREE`), `report.py` (`LAYERS`, `protections`, `data_regions`), `runbook.py`
+(`runbook`), `credentials.py` (`present`, `MISSING`) and `offline.py`; its `cloud.py` adds what
+is not a module of its own. To add a cloud: its pure facts in `blueprints/clouds.py`, that
+package, and a line in `CLOUDS` (docs/architecture.md walks through it).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, Mapping
 
 from councilkit.blueprints.clouds import CloudFacts, cloud_of_type
@@ -69,9 +73,14 @@ class ExitTools:
 
 
 class Cloud(ABC):
-    """One cloud. Subclasses set `facts` and implement the abstract methods."""
+    """One cloud. Subclasses set `facts` and `package` and implement the abstract methods."""
 
     facts: CloudFacts
+    package: str
+    """The cloud's package (`councilkit.stacks.aws`), whose modules the defaults below read."""
+
+    def _module(self, name: str):
+        return import_module(f"{self.package}.{name}")
 
     @property
     def name(self) -> str:
@@ -83,9 +92,9 @@ class Cloud(ABC):
 
     # --- building -------------------------------------------------------------------------
 
-    @abstractmethod
     def build(self, d: "Deployment") -> "StackOutputs":
         """Declare every resource of `d` (imports the cloud SDK) and return its typed outputs."""
+        return self._module("stack").build(d)
 
     def go_live_phases(self, d: "Deployment") -> list[Phase]:
         """The phases of a first `up`, in order; the real-deploy work adds per-cloud ones."""
@@ -105,9 +114,10 @@ class Cloud(ABC):
 
     # --- deploying ------------------------------------------------------------------------
 
-    @abstractmethod
     def credentials_missing(self, env: Mapping[str, str]) -> str | None:
         """None when credentials are visible in `env` or the usual files; else what to do."""
+        found = self._module("credentials")
+        return None if found.present(env) else found.MISSING
 
     @abstractmethod
     def one_off_commands(self, one_off: Mapping[str, Any], kind: str, region: str) -> list[str]:
@@ -123,30 +133,33 @@ class Cloud(ABC):
 
     # --- what people read -----------------------------------------------------------------
 
-    @abstractmethod
     def runbook(self, d: "Deployment", stack: str) -> dict[str, Any]:
         """The cloud's fragments of RUNBOOK.md (cli/templates/RUNBOOK.md.j2 `cloud.*`)."""
+        return self._module("runbook").runbook(d, stack)
 
     @abstractmethod
     def exit_tools(self, d: "Deployment") -> ExitTools:
         """How the database and files are copied out (the report's exit plan)."""
 
-    diagram_layers: Mapping[str, Mapping[str, str]] = {}
-    """The report diagram's layers (edge, app, database…): resource type → label."""
+    @property
+    def diagram_layers(self) -> Mapping[str, Mapping[str, str]]:
+        """The report diagram's layers (edge, app, database…): resource type → label."""
+        return self._module("report").LAYERS
 
     def protections(self, plan) -> list[Protection]:
         """The report's backup lines for this cloud's resources in `plan` (none if it has none)."""
-        return []
+        return self._module("report").protections(plan)
 
     def data_regions(self, plan) -> set[str]:
         """Where this cloud's resources in `plan` keep data."""
-        return set()
+        return self._module("report").data_regions(plan)
 
     # --- cost -----------------------------------------------------------------------------
 
-    @abstractmethod
     def price_rules(self) -> tuple[Mapping[str, Any], Mapping[str, str]]:
         """(pricers by resource type, free resource types with the reason)."""
+        prices = self._module("prices")
+        return prices.PRICERS, prices.FREE
 
     cost_excluded: tuple[str, ...] = ()
     """What no estimate includes (shown under every estimate)."""

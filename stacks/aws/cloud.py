@@ -14,9 +14,7 @@ from councilkit.blueprints.clouds import facts
 from councilkit.stacks.cloud import Cloud, ExitTools
 from councilkit.stacks.outputs import AdminCredentials
 
-from . import credentials, report
 from .offline import aws_outputs
-from .runbook import runbook
 from .settings import PROTECTION_PROPS, final_snapshot_id
 
 READ_SECRET = ("aws secretsmanager get-secret-value --region {region} --secret-id <ARN> "
@@ -29,20 +27,13 @@ def read_secret_command(region: str) -> str:
 
 class AwsCloud(Cloud):
     facts = facts("aws")
+    package = __package__
     protection_props = PROTECTION_PROPS
     cost_excluded = ("internet data transfer out (the first 100 GB a month are free per account)",
                      "AWS support plans", "VAT", "free tiers and allowances (not deducted)")
 
-    def build(self, d):
-        from .stack import build_aws
-
-        return build_aws(d)
-
     def fake_outputs(self, type_: str, name: str, state: dict[str, Any]) -> dict[str, Any]:
         return aws_outputs(type_, name, state)
-
-    def credentials_missing(self, env: Mapping[str, str]) -> str | None:
-        return None if credentials.present(env) else credentials.MISSING
 
     def one_off_commands(self, one_off: Mapping[str, Any], kind: str, region: str) -> list[str]:
         """An ECS RunTask of the step's task definition with the command overridden, in the app's
@@ -79,22 +70,6 @@ class AwsCloud(Cloud):
         return (f"The database's final snapshot {final_snapshot_id(d)} is taken and kept "
                 "(skip_final_snapshot is off); deletion protection is released first.")
 
-    def runbook(self, d, stack: str) -> dict[str, Any]:
-        return runbook(d, stack)
-
     def exit_tools(self, d) -> ExitTools:
         return ExitTools(database_from="an ECS task in the app's network",
                          files_with="AWS DataSync, or rsync from a task that mounts EFS")
-
-    diagram_layers = report.LAYERS
-
-    def protections(self, plan):
-        return report.protections(plan)
-
-    def data_regions(self, plan) -> set[str]:
-        return report.data_regions(plan)
-
-    def price_rules(self):
-        from . import prices
-
-        return prices.PRICERS, prices.FREE

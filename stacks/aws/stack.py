@@ -68,7 +68,7 @@ def _one_off(d: Deployment, service: Service, subnets, security_group) -> dict:
     }
 
 
-def build_aws(d: Deployment) -> StackOutputs:
+def build(d: Deployment) -> StackOutputs:
     bp = d.blueprint
     provider = aws.Provider("aws", region=d.region)
     opts = pulumi.ResourceOptions(providers=[provider])

@@ -12,9 +12,7 @@ from councilkit.blueprints.clouds import facts
 from councilkit.stacks.cloud import Cloud, ExitTools
 from councilkit.stacks.outputs import AdminCredentials
 
-from . import credentials, report
 from .offline import INVOKE_RESULTS, azure_outputs
-from .runbook import runbook
 
 READ_SECRET = ("az keyvault secret show --vault-name {vault} --name <secret> "
                "(needs the Key Vault Secrets User role and a network path to the vault's private endpoint)")
@@ -31,20 +29,13 @@ def read_secret_command(vault: Any) -> Any:
 
 class AzureCloud(Cloud):
     facts = facts("azure")
+    package = __package__
     invoke_results = INVOKE_RESULTS
     cost_excluded = ("bandwidth out of Azure other than through Front Door", "Azure support plans", "VAT",
                      "monthly free grants (not deducted)")
 
-    def build(self, d):
-        from .stack import build_azure
-
-        return build_azure(d)
-
     def fake_outputs(self, type_: str, name: str, state: dict[str, Any]) -> dict[str, Any]:
         return azure_outputs(type_, name, state)
-
-    def credentials_missing(self, env: Mapping[str, str]) -> str | None:
-        return None if credentials.present(env) else credentials.MISSING
 
     def one_off_commands(self, one_off: Mapping[str, Any], kind: str, region: str) -> list[str]:
         """Start the step's Container Apps job (the stack exports the exact command)."""
@@ -64,22 +55,6 @@ class AzureCloud(Cloud):
     def destroy_keeps(self, d, stack: str) -> str:
         return "Azure keeps no final database snapshot: take a backup first (RUNBOOK.md)."
 
-    def runbook(self, d, stack: str) -> dict[str, Any]:
-        return runbook(d, stack)
-
     def exit_tools(self, d) -> ExitTools:
         return ExitTools(database_from="a Container Apps job in the app's network",
                          files_with="rsync from a machine that mounts the NFS share, or azcopy")
-
-    diagram_layers = report.LAYERS
-
-    def protections(self, plan):
-        return report.protections(plan)
-
-    def data_regions(self, plan) -> set[str]:
-        return report.data_regions(plan)
-
-    def price_rules(self):
-        from . import prices
-
-        return prices.PRICERS, prices.FREE

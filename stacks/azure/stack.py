@@ -62,7 +62,7 @@ def _secret_specs(d: Deployment) -> list[SecretSpec]:
     return specs
 
 
-def build_azure(d: Deployment) -> StackOutputs:
+def build(d: Deployment) -> StackOutputs:
     bp = d.blueprint
     location = d.region
     rg = resources.ResourceGroup(
