@@ -23,6 +23,8 @@ class CloudFacts:
     """Database engines the cloud runs as a managed service."""
     type_prefix: str
     """How the cloud's Pulumi resource types start: a plan's resources say which cloud they are."""
+    control_prefix: str
+    """The middle of its policy controls' ids: CK-AWS-001, CK-AZR-001."""
 
 
 CLOUD_FACTS: dict[str, CloudFacts] = {
@@ -34,6 +36,7 @@ CLOUD_FACTS: dict[str, CloudFacts] = {
         region_pattern=re.compile(r"^(us|eu|ap|ca|sa|me|af|il|mx)(-gov)?-[a-z]+-\d$"),
         managed_engines=("postgres", "mysql", "mariadb"),  # RDS engines
         type_prefix="aws:",
+        control_prefix="AWS",
     ),
     "azure": CloudFacts(
         name="azure",
@@ -45,6 +48,7 @@ CLOUD_FACTS: dict[str, CloudFacts] = {
         # Database for MariaDB?", learn.microsoft.com/azure/mariadb): MySQL/PostgreSQL flexible servers.
         managed_engines=("postgres", "mysql"),
         type_prefix="azure-native:",
+        control_prefix="AZR",
     ),
 }
 CLOUDS: tuple[str, ...] = tuple(CLOUD_FACTS)

@@ -164,6 +164,12 @@ class Cloud(ABC):
     cost_excluded: tuple[str, ...] = ()
     """What no estimate includes (shown under every estimate)."""
 
+    # --- estates --------------------------------------------------------------------------
+
+    ci_login_step: str = ""
+    """The GitHub Actions step (YAML, indented for a job's `steps:`) that logs in to this cloud
+    for the rendered estate workflow, run only for the matrix entries on this cloud."""
+
 
 class _Registry(Mapping):
     """The adapters by name, loaded on first use: an adapter module imports this one, so the

@@ -64,8 +64,9 @@ class Plan:
         return {r.urn: r for r in self.resources}
 
     def waits_for(self, resource: PlannedResource) -> set[str]:
-        """Every URN the engine creates before `resource`: its dependencies, their dependencies,
-        and (as Pulumi does) its parent's and the parent's dependencies, transitively."""
+        """Every URN the engine finishes before it starts `resource`: its dependencies and
+        property dependencies, and theirs, transitively (a component among them stands for
+        everything registered under it: see `created_before`)."""
         index = self.by_urn()
         seen: set[str] = set()
         todo = list(_direct(resource))
@@ -168,7 +169,9 @@ def resource_from_step(step: Mapping[str, Any]) -> PlannedResource:
 
 
 def plan_from_document(doc: Mapping[str, Any]) -> Plan:
-    """The Plan a plan document describes, in the document's (URN) order."""
+    """The Plan a plan document describes, in the document's (URN) order. The plan JSON does not
+    carry what the engine returned (`id`, `identities`); a cache that needs them stores them
+    beside the document and puts them in `newState` before reading it back."""
     stack = doc.get("deployment", {}).get("stack", "")
     return Plan(stack=stack, resources=[resource_from_step(s) for s in doc["steps"]],
                 outputs=dict(doc.get("outputs", {})))

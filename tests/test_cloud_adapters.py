@@ -30,7 +30,7 @@ def test_every_cloud_has_an_adapter_and_its_facts():
 def test_no_cloud_branch_outside_the_adapters():
     found = {}
     for folder in ("cli", "stacks", "blueprints"):
-        for path in (ROOT / folder).rglob("*.py"):
+        for path in [*(ROOT / folder).rglob("*.py"), *(ROOT / folder).rglob("*.j2")]:
             rel = path.relative_to(ROOT).as_posix()
             if rel.startswith(("stacks/aws/", "stacks/azure/")) or rel == "blueprints/clouds.py":
                 continue

@@ -72,9 +72,13 @@ def plan_entry(entry: Entry, json_dir: str | None = None) -> Outcome:
 
 
 def _warm() -> None:
-    """Import the stack code once in the parent so forked workers share it."""
-    import councilkit.stacks.aws.stack  # noqa: F401
-    import councilkit.stacks.azure.stack  # noqa: F401
+    """Import every cloud's stack code once in the parent so forked workers share it."""
+    from importlib import import_module
+
+    from councilkit.stacks.cloud import CLOUDS
+
+    for cloud in CLOUDS.values():
+        import_module(f"{cloud.package}.stack")
 
 
 def plan_estate(

@@ -10,6 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from councilkit.blueprints.errors import UserError
+from councilkit.stacks.cloud import CLOUDS
 
 from .model import Entry
 
@@ -58,7 +59,8 @@ def workflow_text(estate: str, rendered: list[Rendered]) -> str:
         {"dir": r.folder, "stack": r.stack, "cloud": r.entry.cloud, "region": r.region}
         for r in rendered if r.ok
     ]
-    return env.get_template("councilkit.yml.j2").render(estate=estate, stacks=stacks)
+    return env.get_template("councilkit.yml.j2").render(
+        estate=estate, stacks=stacks, logins=[cloud.ci_login_step for cloud in CLOUDS.values()])
 
 
 def write_shared_files(root: Path, estate: str, rendered: list[Rendered]) -> list[Path]:

@@ -29,6 +29,13 @@ class AwsCloud(Cloud):
     facts = facts("aws")
     package = __package__
     protection_props = PROTECTION_PROPS
+    # OIDC role assumption (aws-actions/configure-aws-credentials README): no long-lived keys.
+    ci_login_step = """      - uses: aws-actions/configure-aws-credentials@v4
+        if: matrix.cloud == 'aws'
+        with:
+          role-to-assume: ${{ secrets.AWS_ROLE_ARN }}
+          aws-region: ${{ matrix.region }}
+"""
     cost_excluded = ("internet data transfer out (the first 100 GB a month are free per account)",
                      "AWS support plans", "VAT", "free tiers and allowances (not deducted)")
 

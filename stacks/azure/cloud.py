@@ -31,6 +31,14 @@ class AzureCloud(Cloud):
     facts = facts("azure")
     package = __package__
     invoke_results = INVOKE_RESULTS
+    # OIDC federated credentials (azure/login README): client, tenant and subscription ids only.
+    ci_login_step = """      - uses: azure/login@v2
+        if: matrix.cloud == 'azure'
+        with:
+          client-id: ${{ secrets.AZURE_CLIENT_ID }}
+          tenant-id: ${{ secrets.AZURE_TENANT_ID }}
+          subscription-id: ${{ secrets.AZURE_SUBSCRIPTION_ID }}
+"""
     cost_excluded = ("bandwidth out of Azure other than through Front Door", "Azure support plans", "VAT",
                      "monthly free grants (not deducted)")
 

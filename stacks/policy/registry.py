@@ -7,13 +7,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Iterable
 
+from councilkit.blueprints.clouds import CLOUD_FACTS
 from councilkit.stacks.plan import refers_to  # noqa: F401 — engine-neutral; checks import it from here
 
 from .model import SEVERITIES, Control, Resource, Result
 
 CONTROLS: list[Control] = []
-ID_RE = re.compile(r"^CK-(AWS|AZR|GEN)-\d{3}$")
-CLOUD_OF_PREFIX = {"AWS": "aws", "AZR": "azure", "GEN": "any"}
+CLOUD_OF_PREFIX = {**{f.control_prefix: name for name, f in CLOUD_FACTS.items()}, "GEN": "any"}
+ID_RE = re.compile(rf"^CK-({'|'.join(CLOUD_OF_PREFIX)})-\d{{3}}$")
 
 
 def control(
