@@ -25,6 +25,8 @@ class CloudFacts:
     """How the cloud's Pulumi resource types start: a plan's resources say which cloud they are."""
     control_prefix: str
     """The middle of its policy controls' ids: CK-AWS-001, CK-AZR-001."""
+    max_process: tuple[float, float]
+    """The largest container the stack's compute runs: (vCPU, GiB of memory)."""
 
 
 CLOUD_FACTS: dict[str, CloudFacts] = {
@@ -37,6 +39,8 @@ CLOUD_FACTS: dict[str, CloudFacts] = {
         managed_engines=("postgres", "mysql", "mariadb"),  # RDS engines
         type_prefix="aws:",
         control_prefix="AWS",
+        # Fargate's largest task: 16 vCPU, 120 GiB (ECS task definition parameters, "Task size").
+        max_process=(16, 120),
     ),
     "azure": CloudFacts(
         name="azure",
@@ -49,6 +53,9 @@ CLOUD_FACTS: dict[str, CloudFacts] = {
         managed_engines=("postgres", "mysql"),
         type_prefix="azure-native:",
         control_prefix="AZR",
+        # Container Apps consumption profile: 4 vCPU, 8 GiB per container (Container Apps
+        # "Containers", allocations).
+        max_process=(4, 8),
     ),
 }
 CLOUDS: tuple[str, ...] = tuple(CLOUD_FACTS)

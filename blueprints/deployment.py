@@ -173,6 +173,13 @@ def build_deployment(
             f"{bp.ref} needs {db.engine}, which {cloud} does not offer as a managed database "
             f"(it offers {', '.join(cloud_facts.managed_engines)}); plan it on {' or '.join(clouds_for(bp))}"
         )
+    cpu_max, memory_max = cloud_facts.max_process
+    for name, size in getattr(bp.tiers, tier).processes.items():
+        if size.cpu > cpu_max or size.memory_gib > memory_max:
+            raise UserError(
+                f"{bp.ref}: process {name} asks for {size.cpu:g} vCPU / {size.memory_gib:g} GiB on {tier}; "
+                f"{cloud} runs at most {cpu_max:g} vCPU / {memory_max:g} GiB per process"
+            )
     if tier == "trial":
         if expires_on is None:
             if not 1 <= trial_days <= 365:

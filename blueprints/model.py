@@ -138,6 +138,11 @@ class Container(Strict):
     def _cron(cls, value: str | None) -> str | None:
         if value is not None and len(value.split()) != 5:
             raise ValueError("a cron expression of 5 fields, e.g. '*/5 * * * *'")
+        if value is not None and all(f not in ("*", "?") for f in value.split()[2:5:2]):
+            # Standard cron runs when EITHER day field matches; EventBridge Scheduler cannot say
+            # that (one of the two must be `?`), so a portable blueprint restricts at most one.
+            raise ValueError(f"{value!r} restricts both day-of-month and day-of-week; "
+                             "restrict one and leave the other '*'")
         return value
 
     @model_validator(mode="after")

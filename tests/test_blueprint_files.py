@@ -417,3 +417,13 @@ def test_service_without_port_is_rejected(tmp_path):
     path = _fixture_with(tmp_path, lambda d: d["containers"][1].pop("port"))
     with pytest.raises(UserError, match="a service container needs port"):
         load_file(path)
+
+
+def test_a_schedule_restricting_both_day_fields_is_refused_at_load(tmp_path):
+    """Standard cron's "either day matches" has no EventBridge Scheduler form (one day field must be `?`)."""
+    def both_days(data):
+        next(c for c in data["containers"] if c.get("role") == "cron")["schedule"] = "0 0 1 * 1"
+
+    path = _copy_with(tmp_path, "nextcloud", "1.0.0", both_days)
+    with pytest.raises(UserError, match="restricts both day-of-month and day-of-week"):
+        load_file(path)

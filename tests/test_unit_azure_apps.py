@@ -69,9 +69,15 @@ def test_the_largest_pair_is_four_vcpu_with_eight_gib():
     assert consumption_size(4, 8) == (4.0, "8Gi")
 
 
-@given(sizes)
-def test_every_size_a_blueprint_may_declare_gets_an_allowed_pair(size):
+@given(fitting)
+def test_every_size_within_the_profile_gets_an_allowed_pair(size):
     assert consumption_size(size.cpu, size.memory_gib) in ALLOWED
+
+
+@given(sizes.filter(lambda s: s.cpu > 4 or s.memory_gib > 8))
+def test_every_size_beyond_the_profile_is_refused(size):
+    with pytest.raises(ValueError, match="at most 4 vCPU and 8 GiB per container"):
+        consumption_size(size.cpu, size.memory_gib)
 
 
 @given(fitting)
@@ -87,15 +93,17 @@ def test_a_quarter_vcpu_less_would_not_hold_the_size(size):
     assert smaller < 0.25 or smaller < size.cpu or 2 * smaller < size.memory_gib
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="consumption_size clamps to 4 vCPU/8Gi: a blueprint size of 8 vCPU (ProcessSize allows "
-    "up to 16 vCPU/120 GiB) silently gets 4 vCPU/8Gi instead of being refused, unlike Fargate's task_size",
-)
 @pytest.mark.parametrize("cpu,memory_gib", [(8, 16), (1, 12)])
 def test_a_size_beyond_the_consumption_profile_is_refused_rather_than_shrunk(cpu, memory_gib):
     with pytest.raises(ValueError):
         consumption_size(cpu, memory_gib)
+
+
+def test_the_refusal_names_the_process_its_size_and_the_limit():
+    from councilkit.stacks.azure.apps import consumption_size
+
+    with pytest.raises(ValueError, match=r"process 'web' asks for 8 vCPU and 16 GiB.*at most 4 vCPU and 8 GiB"):
+        consumption_size(ProcessSize(cpu=8, memory_gib=16), "web")
 
 
 # -- job_timeout_seconds -------------------------------------------------------------------------

@@ -75,20 +75,10 @@ def test_start_slash_step_counts_like_the_range_to_the_end_with_that_step(start,
     assert _field_count(f"{start}/{step}", 0, 59) == _field_count(f"{start}-59/{step}", 0, 59)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_field_count reads 'a/1' as the single value a ('end = high if step > 1 else start'): "
-    "'5/1' (minutes 5..59, 55 runs an hour) counts as 1",
-)
 def test_a_start_with_step_one_counts_every_value_from_the_start():
     assert _field_count("5/1", 0, 59) == 55
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="same '0/1' miscount as above, reached in real plans: aws_cron writes '*/1 * * * *' as "
-    "'cron(0/1 * * * ? *)', which runs_per_month prices as 730 runs a month instead of 43800",
-)
 def test_every_minute_as_aws_writes_it_costs_1440_runs_a_day():
     assert runs_per_month("cron(0/1 * * * ? *)") == daily(1440)
 

@@ -43,9 +43,11 @@ from councilkit.stacks.spec import image_of, mounts_of, render_env, size_of
 from . import names
 from .files import SHARE_NAME, subdirectory
 
-# Container Apps' consumption profile: 0.25-vCPU steps up to 4 vCPU, 2 GiB of memory per vCPU.
+# Container Apps' consumption profile: 0.25-vCPU steps up to 4 vCPU, 2 GiB of memory per vCPU
+# (0.25/0.5Gi ... 4/8Gi per container): https://learn.microsoft.com/azure/container-apps/containers#allocations
 CPU_STEP = 0.25
 MAX_CPU = 4.0
+MAX_MEMORY_GIB = 2 * MAX_CPU
 # Probe limits of Container Apps.
 MAX_INITIAL_DELAY = 60
 MAX_PERIOD = 240
@@ -59,10 +61,20 @@ SHARED_VOLUME = SHARE_NAME
 SHARE_ROOT = "/mnt/councilkit-shared"
 
 
-def consumption_size(size: ProcessSize) -> tuple[float, str]:
-    """(cpu, memory) meeting the blueprint's size: the smallest allowed pair at least as large."""
+def consumption_size(size: ProcessSize, process: str | None = None) -> tuple[float, str]:
+    """(cpu, memory) meeting the blueprint's size: the smallest allowed pair at least as large.
+
+    Raises ValueError, naming `process` when given, for a size beyond the consumption maximum
+    (4 vCPU / 8 GiB per container) rather than giving the process less than it asked for.
+    """
+    if size.cpu > MAX_CPU or size.memory_gib > MAX_MEMORY_GIB:
+        who = f"process {process!r}" if process else "a process"
+        raise ValueError(
+            f"{who} asks for {size.cpu:g} vCPU and {size.memory_gib:g} GiB: no Container Apps consumption "
+            f"size holds it (at most {MAX_CPU:g} vCPU and {MAX_MEMORY_GIB:g} GiB per container)"
+        )
     cpu = max(size.cpu, size.memory_gib / 2)
-    cpu = min(MAX_CPU, math.ceil(cpu / CPU_STEP) * CPU_STEP)
+    cpu = math.ceil(cpu / CPU_STEP) * CPU_STEP
     return cpu, f"{cpu * 2:g}Gi"
 
 
@@ -421,7 +433,7 @@ class Apps(pulumi.ComponentResource):
         a = self._args
         d = a.deployment
         image = image_of(container, a.image_repository)
-        cpu, memory = consumption_size(size_of(d, container))
+        cpu, memory = consumption_size(size_of(d, container), container.name)
         shared = mounts_of(d, container)
         # One share per deployment: each shared path is its subdirectory, mounted with subPath.
         mounts = [

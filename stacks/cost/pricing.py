@@ -67,8 +67,8 @@ def _field_count(field: str, low: int, high: int) -> int:
     """How many values of low..high a cron field matches (*, */n, a/n, a-b, a,b,c, n)."""
     total = set()
     for part in field.split(","):
-        step = 1
-        if "/" in part:
+        step, stepped = 1, "/" in part
+        if stepped:
             part, step_text = part.split("/", 1)
             step = int(step_text)
         if part in ("*", "?"):
@@ -76,8 +76,9 @@ def _field_count(field: str, low: int, high: int) -> int:
         elif "-" in part:
             start, end = (int(x) for x in part.split("-", 1))
         else:
+            # 'a/n' runs a, a+n, ... to the end of the field (for any n, 1 too); a plain 'a' once.
             start = int(part)
-            end = high if step > 1 else start
+            end = high if stepped else start
         total.update(range(start, end + 1, step))
     return len({v for v in total if low <= v <= high})
 
