@@ -8,10 +8,14 @@ import yaml
 
 from .errors import UserError
 
+# libyaml's loader when PyYAML was built with it (the wheels are): the same safe subset, ~10x
+# faster, which a 2,856-deployment estate file notices.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def read_mapping(path: Path, what: str = "a mapping") -> dict:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SafeLoader)  # noqa: S506 — a safe loader
     except OSError as exc:
         raise UserError(f"{path}: cannot read ({exc.strerror})") from None
     except yaml.YAMLError as exc:

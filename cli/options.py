@@ -16,6 +16,13 @@ blueprint_dirs = click.option(
     help="Extra folder of blueprints (repeatable); also COUNCILKIT_BLUEPRINT_PATH (colon-separated).",
 )
 
+no_cache = click.option(
+    "--no-cache",
+    "no_cache",
+    is_flag=True,
+    help="Plan afresh, without reading or writing the plan cache (also COUNCILKIT_NO_CACHE=1).",
+)
+
 _DEPLOYMENT_OPTIONS = (
     click.argument("app", metavar="APP[@VERSION]|STACK_DIR"),
     click.option("--cloud", type=click.Choice(CLOUDS), default="aws", show_default=True),
@@ -26,17 +33,20 @@ _DEPLOYMENT_OPTIONS = (
     click.option("--region", help="Cloud region (default: eu-west-2 on AWS, uksouth on Azure)."),
     click.option("--allow-non-uk-region", is_flag=True, help="Allow a region outside the UK."),
     blueprint_dirs,
+    no_cache,
 )
 ANSWERS = ("app", "cloud", "tier", "council", "domain", "contact", "region", "allow_non_uk_region", "blueprint_dirs")
 
 
 def deployment_options(command):
-    """APP[@VERSION]|STACK_DIR and the answers; the command receives `deployment` instead."""
+    """APP[@VERSION]|STACK_DIR, the answers and --no-cache; the command receives `deployment`
+    and `use_cache` instead."""
 
     @functools.wraps(command)
     def wrapper(**kwargs):
         answers = {name: kwargs.pop(name) for name in ANSWERS}
-        return command(deployment=resolve_deployment(**answers), **kwargs)
+        use_cache = not kwargs.pop("no_cache")
+        return command(deployment=resolve_deployment(**answers), use_cache=use_cache, **kwargs)
 
     for option in reversed(_DEPLOYMENT_OPTIONS):
         wrapper = option(wrapper)

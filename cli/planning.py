@@ -1,4 +1,4 @@
-"""Plan one deployment offline: the function every command (plan, estates, reports) calls."""
+"""Plan one deployment offline (commands reach it through `plan_cache.cached_plan`), assess and write it."""
 
 from __future__ import annotations
 
@@ -13,9 +13,14 @@ from .plan_json import dumps, plan_document, write_atomically
 
 
 def plan_deployment(d: Deployment) -> Plan:
+    """Run the stack program afresh (no cache); commands call `plan_cache.cached_plan` instead."""
     from councilkit.stacks import build
 
     return run_offline(lambda: build(d).exports(), d.stack_name)
+
+
+ENGINE = plan_deployment
+"""The real engine: the plan cache serves and stores only its plans, never a stand-in's."""
 
 
 def assess(plan: Plan, d: Deployment):

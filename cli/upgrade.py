@@ -103,8 +103,9 @@ def choose_version(folder: StackFolder, to: str | None, blueprint_dirs: tuple) -
     return load_file(path), path
 
 
-def prepare_upgrade(folder: StackFolder, to: str | None, blueprint_dirs: tuple = ()) -> Upgrade | None:
-    from .planning import plan_deployment
+def prepare_upgrade(folder: StackFolder, to: str | None, blueprint_dirs: tuple = (),
+                    use_cache: bool = True) -> Upgrade | None:
+    from .plan_cache import cached_plan
 
     current = folder.deployment()
     chosen = choose_version(folder, to, blueprint_dirs)
@@ -131,7 +132,7 @@ def prepare_upgrade(folder: StackFolder, to: str | None, blueprint_dirs: tuple =
         source=source,
         images=image_changes(current.blueprint, bp),
         lock_diff=lock_diff(current.blueprint, bp),
-        resources=resource_diff(plan_deployment(current), plan_deployment(target)),
+        resources=resource_diff(cached_plan(current, use_cache), cached_plan(target, use_cache)),
         rendered=rendered,
     )
 

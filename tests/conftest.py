@@ -11,6 +11,7 @@ import os
 import pytest
 
 os.environ.setdefault("COUNCILKIT_TODAY", "2026-11-25")
+os.environ.setdefault("COUNCILKIT_CACHE_DIR", (_plans := __import__("tempfile").TemporaryDirectory(prefix="councilkit-test-plans-")).name)  # not ~/.cache; removed at exit
 
 from helpers import planned, run_cli  # noqa: E402  (after the date pin, as before)
 

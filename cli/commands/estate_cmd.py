@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from councilkit.cli.options import no_cache
+
 
 @click.group()
 def estate():
@@ -17,8 +19,11 @@ def estate():
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "json_dir", type=click.Path(file_okay=False), help="Write each plan's JSON into this folder.")
 @click.option("--workers", type=click.IntRange(1, 64), help="Parallel processes (default: one per core).")
-def plan(file, json_dir, workers):
-    """Plan every deployment offline, in parallel; exit 1 if any entry failed."""
+@no_cache
+def plan(file, json_dir, workers, no_cache):
+    """Plan every deployment offline, in parallel; exit 1 if any entry failed.
+
+    Unchanged deployments come from the plan cache: only what changed is planned again."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -40,6 +45,7 @@ def plan(file, json_dir, workers):
         outcomes = plan_estate(
             items, json_dir, workers,
             on_done=lambda o: progress.update(task, advance=1, description=o.entry.label),
+            use_cache=not no_cache,
         )
     out = Console()
     for table in tables(estate_file.estate, outcomes):
@@ -50,8 +56,10 @@ def plan(file, json_dir, workers):
     if json_dir:
         summary = {"estate": estate_file.estate, "deployments": [outcome_dict(o) for o in outcomes]}
         (Path(json_dir) / "estate.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    cached = sum(o.cached for o in outcomes)
     click.echo(f"{len(outcomes) - len(failed)} of {len(outcomes)} deployments planned"
-               + (f", {len(failed)} failed" if failed else ""))
+               + (f", {len(failed)} failed" if failed else "")
+               + (f" ({cached} from cache)" if cached else ""))
     if failed:
         raise SystemExit(1)
 

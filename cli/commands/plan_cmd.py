@@ -11,17 +11,18 @@ from councilkit.cli.options import deployment_options
 @deployment_options
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the plan JSON here.")
 @click.option("--allow-failures", is_flag=True, help="Report failed mandatory controls without failing (exit 0).")
-def plan(deployment, json_path, allow_failures):
+def plan(deployment, use_cache, json_path, allow_failures):
     """Plan a deployment offline: every resource, no cloud account, credentials or pulumi CLI.
 
     Every plan is checked against the councilkit UK baseline (policy) and priced (cost); a failed
     mandatory control exits 1 after the report and the JSON are written.
     """
-    from councilkit.cli.planning import assess, plan_deployment, write_plan
+    from councilkit.cli.plan_cache import cached_plan
+    from councilkit.cli.planning import assess, write_plan
     from councilkit.cli import cost_view, plan_view, policy_view
 
     d = deployment
-    result = plan_deployment(d)
+    result = cached_plan(d, use_cache)
     report, cost = assessed = assess(result, d)
     plan_view.show(result, d, extra=policy_view.lines(report) + cost_view.summary_lines(cost))
     if json_path:

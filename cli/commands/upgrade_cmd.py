@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from councilkit.cli.options import blueprint_dirs
+from councilkit.cli.options import blueprint_dirs, no_cache
 
 
 @click.command()
@@ -12,13 +12,14 @@ from councilkit.cli.options import blueprint_dirs
 @click.option("--to", "to", help="Blueprint version to move to (default: the newest).")
 @click.option("--yes", is_flag=True, help="Write without asking.")
 @blueprint_dirs
-def upgrade(stack_dir, to, yes, blueprint_dirs):
+@no_cache
+def upgrade(stack_dir, to, yes, blueprint_dirs, no_cache):
     """Re-render a stack folder against a newer blueprint version, after showing the difference."""
     from councilkit.cli.stackdir import open_folder, rendered_names, write
     from councilkit.cli.upgrade import prepare_upgrade, report
 
     folder = open_folder(stack_dir)
-    u = prepare_upgrade(folder, to, blueprint_dirs)
+    u = prepare_upgrade(folder, to, blueprint_dirs, use_cache=not no_cache)
     if u is None:
         click.echo(f"{folder.stack} is already at {folder.lock.ref}; nothing to do")
         return
