@@ -44,7 +44,7 @@ def up(stack_dir, backend, secrets_provider, allow_failures):
     session = automation.prepare(stack_dir, backend, cloud_credentials=True, deploying=True,
                                  secrets_provider=secrets_provider)
     d = session.deployment
-    plan = plan_deployment(d)
+    plan = plan_deployment(d)  # afresh, never cached: this is what the engine is about to deploy
     report, _ = assess(plan, d)
     if report.mandatory_failures and not allow_failures:
         click.echo(policy_view.refusal(report), err=True)
