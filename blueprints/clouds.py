@@ -53,8 +53,9 @@ CLOUD_FACTS: dict[str, CloudFacts] = {
         managed_engines=("postgres", "mysql"),
         type_prefix="azure-native:",
         control_prefix="AZR",
-        # Container Apps consumption profile: 4 vCPU, 8 GiB per container (Container Apps
-        # "Containers", allocations).
+        # Container Apps consumption profile: at most 4 cores per replica ("Quotas for Azure
+        # Container Apps", consumption workload profile) and 2 GiB per vCPU ("Containers",
+        # allocations): 4 vCPU / 8 GiB.
         max_process=(4, 8),
     ),
 }

@@ -91,3 +91,10 @@ def test_no_valid_combination_with_less_cpu_or_less_memory_at_that_cpu_would_do(
     chosen = task_size(cpu, memory_gib)
     fitting = [(c, m) for c, m in COMBINATIONS if c >= cpu * 1024 and m >= memory_gib * 1024]
     assert chosen == min(fitting)
+
+
+def test_the_largest_task_is_the_largest_process_a_blueprint_may_ask_aws_for():
+    from councilkit.blueprints.clouds import facts
+
+    cpu_units = max(VALID)
+    assert (cpu_units / 1024, max(VALID[cpu_units]) / 1024) == facts("aws").max_process

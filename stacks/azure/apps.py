@@ -37,6 +37,7 @@ import pulumi
 import pulumi_azure_native.app as app
 
 from councilkit.blueprints.deployment import Deployment
+from councilkit.blueprints.clouds import facts
 from councilkit.blueprints.model import Container, ProcessSize, Upgrade
 from councilkit.stacks.spec import image_of, mounts_of, render_env, size_of
 
@@ -46,8 +47,7 @@ from .files import SHARE_NAME, subdirectory
 # Container Apps' consumption profile: 0.25-vCPU steps up to 4 vCPU, 2 GiB of memory per vCPU
 # (0.25/0.5Gi ... 4/8Gi per container): https://learn.microsoft.com/azure/container-apps/containers#allocations
 CPU_STEP = 0.25
-MAX_CPU = 4.0
-MAX_MEMORY_GIB = 2 * MAX_CPU
+MAX_CPU, MAX_MEMORY_GIB = facts("azure").max_process  # one home: blueprints/clouds.py
 # Probe limits of Container Apps.
 MAX_INITIAL_DELAY = 60
 MAX_PERIOD = 240
