@@ -63,11 +63,11 @@ class Plan:
     def by_urn(self) -> dict[str, PlannedResource]:
         return {r.urn: r for r in self.resources}
 
-    def waits_for(self, resource: PlannedResource) -> set[str]:
+    def waits_for(self, resource: PlannedResource, index: Mapping[str, PlannedResource] | None = None) -> set[str]:
         """Every URN the engine finishes before it starts `resource`: its dependencies and
         property dependencies, and theirs, transitively (a component among them stands for
         everything registered under it: see `created_before`)."""
-        index = self.by_urn()
+        index = self.by_urn() if index is None else index
         seen: set[str] = set()
         todo = list(_direct(resource))
         while todo:
@@ -81,10 +81,10 @@ class Plan:
 
     def created_before(self, first: PlannedResource, second: PlannedResource) -> bool:
         """Whether the engine must finish `first` before it starts `second`."""
-        if first.urn in self.waits_for(second):
-            return True
+        index = self.by_urn()
+        before = self.waits_for(second, index)
         # Waiting on a component means waiting on everything registered under it.
-        return any(_is_under(first, self.by_urn(), c) for c in self.waits_for(second))
+        return first.urn in before or any(_is_under(first, index, c) for c in before)
 
 
 def _direct(r: PlannedResource) -> Iterable[str]:
