@@ -48,13 +48,14 @@ def container_definitions(task_definition) -> list[dict]:
 
 
 def engine_identities(type_: str, name: str) -> dict[str, str]:
-    """What an engine hands back for a resource other resources refer to: its name, an id and, on
-    AWS, an ARN (in the offline engine's format), so hand-built plans follow references as real
-    ones do."""
-    from councilkit.stacks.aws.offline import ACCOUNT, ARN_SERVICE
+    """What the offline engine hands back for a resource other resources refer to (its name, id
+    and, on AWS, its ARN), so hand-built plans follow references exactly as planned ones do."""
+    from councilkit.cli.offline import generic_outputs
+    from councilkit.stacks.cloud import cloud_of_resource
+    from councilkit.stacks.plan import IDENTITY_OUTPUTS
 
-    found = {"name": name.replace("_", "-"), "id": f"{name.replace('_', '-')}-id"}
-    if type_.startswith("aws:"):
-        module, _, kind = type_.split(":")[1].partition("/")
-        found["arn"] = f"arn:aws:{ARN_SERVICE.get(module, module)}:eu-west-2:{ACCOUNT}:{kind.lower()}/{name}"
-    return found
+    state = generic_outputs(name, {})
+    cloud = cloud_of_resource(type_)
+    if cloud is not None:
+        state = cloud.fake_outputs(type_, name, state)
+    return {k: state[k] for k in IDENTITY_OUTPUTS if isinstance(state.get(k), str)}

@@ -42,10 +42,10 @@ APP_TEMPLATE = {"containers": [{"name": "web", "resources": {"cpu": 0.5, "memory
 
 # One plausible resource per priced type (plus what it refers to), as a plan would carry it.
 SAMPLES = {
-    "aws:ecs/service:Service": [TASK, res("aws:ecs/service:Service", "svc", taskDefinition="arn:aws:ecs:eu-west-2:123456789012:taskdefinition/web",
+    "aws:ecs/service:Service": [TASK, res("aws:ecs/service:Service", "svc", taskDefinition="arn:aws:ecs:mock-region:123456789012:taskdefinition/web",
                                           desiredCount=2, capacityProviderStrategies=[{"capacityProvider": "FARGATE", "weight": 1}])],
     "aws:scheduler/schedule:Schedule": [TASK, res("aws:scheduler/schedule:Schedule", "cron", scheduleExpression="cron(0/15 * * * ? *)",
-                                                  target={"ecsParameters": {"taskDefinitionArn": "arn:aws:ecs:eu-west-2:123456789012:taskdefinition/web"}})],
+                                                  target={"ecsParameters": {"taskDefinitionArn": "arn:aws:ecs:mock-region:123456789012:taskdefinition/web"}})],
     "aws:rds/instance:Instance": [res("aws:rds/instance:Instance", "db", engine="postgres", instanceClass="db.t4g.micro",
                                       allocatedStorage=20, storageType="gp3")],
     "aws:elasticache/replicationGroup:ReplicationGroup": [res("aws:elasticache/replicationGroup:ReplicationGroup", "r",
@@ -72,7 +72,7 @@ SAMPLES = {
     "aws:servicediscovery/service:Service": [
         res("aws:servicediscovery/service:Service", "backend", name="backend"),
         res("aws:ecs/service:Service", "svc", desiredCount=2,
-            serviceRegistries={"registryArn": "arn:aws:servicediscovery:eu-west-2:123456789012:service/backend"})],
+            serviceRegistries={"registryArn": "arn:aws:servicediscovery:mock-region:123456789012:service/backend"})],
     "azure-native:app:ContainerApp": [res("azure-native:app:ContainerApp", "web", template=APP_TEMPLATE,
                                           configuration={"ingress": {"external": True}})],
     "azure-native:app:Job": [res("azure-native:app:Job", "cron", template=APP_TEMPLATE,

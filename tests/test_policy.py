@@ -35,7 +35,7 @@ def facts(cloud: str, tier: str, **kw) -> Facts:
 
 
 def arn(service: str, kind: str, name: str) -> str:
-    return f"arn:aws:{service}:eu-west-2:123456789012:{kind}/{name}"
+    return f"arn:aws:{service}:mock-region:123456789012:{kind}/{name}"
 
 
 TLS_DENY = json.dumps({"Statement": [{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "*", "Resource": "*",
