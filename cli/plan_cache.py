@@ -312,21 +312,14 @@ def store(key: str, d: Deployment, plan: Plan, extras: dict[str, Any] | None = N
             return False
     except Exception:  # noqa: BLE001 — the caller's own plan or assessment reports real errors
         return False
+    from .plan_json import write_atomically
+
     folder = cache_dir()
-    tmp = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, entry_path(key))
+        write_atomically(entry_path(key), text)
         return True
     except OSError as exc:
-        if tmp:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
         _warn(folder, exc)
         return False
 
