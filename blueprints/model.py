@@ -135,14 +135,15 @@ class Container(Strict):
 
     @field_validator("schedule")
     @classmethod
-    def _cron(cls, value: str | None) -> str | None:
-        if value is not None and len(value.split()) != 5:
-            raise ValueError("a cron expression of 5 fields, e.g. '*/5 * * * *'")
-        if value is not None and all(f not in ("*", "?") for f in value.split()[2:5:2]):
-            # Standard cron runs when EITHER day field matches; EventBridge Scheduler cannot say
-            # that (one of the two must be `?`), so a portable blueprint restricts at most one.
-            raise ValueError(f"{value!r} restricts both day-of-month and day-of-week; "
-                             "restrict one and leave the other '*'")
+    def _cron(cls, value: str | None, info) -> str | None:
+        """Read with croniter and refuse what not every cloud runs alike (blueprints/cron.py)."""
+        from .cron import CronError, read
+
+        if value is not None:
+            try:
+                read(value)
+            except CronError as exc:
+                raise ValueError(f"container {info.data.get('name', '?')!r}: {exc}") from None
         return value
 
     @model_validator(mode="after")
