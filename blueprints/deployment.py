@@ -107,6 +107,9 @@ class Deployment:
             "blueprint": self.blueprint.ref,
             "tier": self.tier,
             "managed-by": "councilkit",
+            # One stack's resources, whatever the council runs beside it: what its budget
+            # filters on and what `destroy` and the acceptance suite check is gone.
+            "stack": self.stack_name,
         }
         if self.expires_on:
             tags["expires-on"] = self.expires_on

@@ -279,6 +279,12 @@ class Blueprint(Strict):
     install: Install | None = None
     upgrade: Upgrade
     tiers: Tiers
+    upload_limit_mib: int = Field(
+        default=2048, ge=1, le=51200,
+        description="largest single request body the app accepts (an upload, a WebDAV PUT), in "
+        "MiB; a web application firewall in front refuses larger ones. The default is the "
+        "largest of the shipped apps (Nextcloud's PHP_UPLOAD_LIMIT 2G) until a blueprint states its own",
+    )
 
     @model_validator(mode="after")
     def _references(self) -> "Blueprint":

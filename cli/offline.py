@@ -15,6 +15,7 @@ holds those constants, and a test fails naming the Pulumi version if Pulumi chan
 from __future__ import annotations
 
 import gc
+import hashlib
 from typing import Any, Callable
 
 from councilkit.stacks.plan import IDENTITY_OUTPUTS, SECRET, Plan, PlannedResource
@@ -24,6 +25,9 @@ from .wire import mask
 __all__ = ["PROJECT", "SECRET", "Plan", "PlannedResource", "run_offline"]
 
 PROJECT = "councilkit"
+
+
+RANDOM_ID = "random:index/randomId:RandomId"
 
 
 def generic_outputs(name: str, inputs: dict) -> dict:
@@ -45,6 +49,11 @@ def _new_monitor():
     class Engine(mocks.Mocks):
         def new_resource(self, args: mocks.MockResourceArgs):
             state = generic_outputs(args.name, args.inputs)
+            if args.typ == RANDOM_ID:
+                # pulumi-random returns `hex` (2 digits a byte); a digest of the name keeps
+                # plans reproducible where the real engine draws it once per stack.
+                size = int(state.get("byteLength", 8))
+                state.setdefault("hex", hashlib.sha256(args.name.encode()).hexdigest()[: 2 * size])
             cloud = cloud_of_resource(args.typ)
             if cloud is not None:
                 state = cloud.fake_outputs(args.typ, args.name, state)

@@ -142,6 +142,10 @@ def test_no_iam_policy_allows_star_actions_on_star_resources(case):
         assert not any(a == "*" or a.endswith(":*") for a in actions), st
         if "*" in resources:
             assert actions == ["ecr:GetAuthorizationToken"], st
+        if actions == ["ecs:TagResource"]:
+            # Only tasks of this stack's cluster, and only as RunTask creates them.
+            assert st["Condition"] == {"StringEquals": {"ecs:CreateAction": "RunTask"}}
+            assert all(":task/" in r and r.endswith("/*") for r in resources), st
 
 
 def test_execution_role_reads_only_this_deployments_secrets(case):

@@ -3,6 +3,8 @@ the Firewall component, which has no pure helpers). Internet â†’ load balancer â
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -68,9 +70,51 @@ def test_the_tasks_admit_only_the_load_balancer_on_the_app_port(nextcloud):
     assert rule["description"] == "from the load balancer"
 
 
-def test_the_tasks_may_call_out_anywhere(nextcloud):
-    [egress] = nextcloud["tasks"]["egress"]
-    assert egress["protocol"] == "-1" and egress["cidrBlocks"] == EVERYWHERE
+EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+
+
+def task_egress(app: str, tier: str = "production", **answers) -> list[tuple[int, str]]:
+    """(port, destination) of the tasks' outbound rules: a CIDR or the role of the group."""
+    _, plan = planned(app, "aws", tier, **answers)
+    role_of_id = {f"{sg.name}-id": sg.name.rsplit("-", 1)[-1] for sg in plan.of_type(SECURITY_GROUP)}
+    out = []
+    for rule in plan.of_type(EGRESS_RULE):
+        assert role_of_id[rule.inputs["securityGroupId"]] == "tasks"
+        assert rule.inputs["ipProtocol"] == "tcp" and rule.inputs["fromPort"] == rule.inputs["toPort"]
+        to = rule.inputs.get("cidrIpv4") or role_of_id[rule.inputs["referencedSecurityGroupId"]]
+        out.append((rule.inputs["fromPort"], to))
+    return sorted(out)
+
+
+def test_the_tasks_call_out_only_on_https_and_mail_and_reach_data_only_in_its_own_group(nextcloud):
+    # Checkov CKV_AWS_382 (egress open to 0.0.0.0/0 on every port) no longer applies: HTTPS and
+    # mail submission go anywhere, each data port only to its own group.
+    assert "egress" not in nextcloud["tasks"]
+    assert task_egress("nextcloud") == [
+        (443, "0.0.0.0/0"), (465, "0.0.0.0/0"), (587, "0.0.0.0/0"),
+        (2049, "files"), (5432, "database"), (6379, "cache"),
+    ]
+
+
+def test_an_app_without_data_services_opens_only_https_and_mail():
+    assert task_egress("queue-app", "trial", blueprint_dirs=(FIXTURES,))[:3] == [
+        (443, "0.0.0.0/0"), (465, "0.0.0.0/0"), (587, "0.0.0.0/0")]
+
+
+def test_every_description_uses_only_the_characters_ec2_accepts():
+    # terraform-provider-aws validSecurityGroupRuleDescription (from the EC2 API's IpRange):
+    # A-Za-z0-9, space and ._-:/()#,@[]+=&;{}!$* , up to 255. An apostrophe failed every preview.
+    allowed = re.compile(r"^[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{0,255}$")
+    for app in ("nextcloud", "erpnext"):
+        _, plan = planned(app, "aws", "production")
+        texts = [sg.inputs.get("description", "") for sg in plan.of_type(SECURITY_GROUP)]
+        texts += [r.get("description", "") for sg in plan.of_type(SECURITY_GROUP)
+                  for r in sg.inputs.get("ingress", []) + sg.inputs.get("egress", [])]
+        texts += [r.inputs.get("description", "") for r in plan.of_type(EGRESS_RULE)]
+        assert len(texts) > 10
+        bad = [t for t in texts if not allowed.match(t)]
+        assert not bad, bad
+    assert not allowed.match("between the app's own services")  # the defect the review found
 
 
 @pytest.mark.parametrize("role,port", [("database", 5432), ("cache", 6379), ("files", 2049)])
@@ -110,5 +154,5 @@ def test_internal_services_are_reachable_between_the_apps_own_tasks_on_their_por
     tasks = groups("queue-app", "trial", blueprint_dirs=(FIXTURES,))["tasks"]
     internal = [r for r in tasks["ingress"] if r.get("self")]
     assert ports(internal) == [(8000, 8000), (9000, 9000)]
-    assert all(r["protocol"] == "tcp" and r["description"] == "between the app's own services" for r in internal)
+    assert all(r["protocol"] == "tcp" and r["description"] == "between the app services" for r in internal)
     assert not any(r.get("cidrBlocks") for r in internal)

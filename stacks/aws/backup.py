@@ -23,13 +23,21 @@ SERVICE_POLICIES = (
 @dataclass
 class BackupArgs:
     resource_arns: list[pulumi.Input[str]]
+    kms_key_arn: pulumi.Input[str]
 
 
 class Backup(pulumi.ComponentResource):
     def __init__(self, name: str, args: BackupArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("councilkit:aws:Backup", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.vault = aws.backup.Vault(f"{name}-vault", force_destroy=False, opts=child)
+        # Kept by `destroy` with its recovery points (Pulumi forgets it, AWS keeps it until the
+        # points' lifecycle below expires them) unless `--delete-backups` (settings.DELETE_BACKUPS).
+        # AWS Backup refuses to delete a vault that holds recovery points; force_destroy deletes
+        # them first (terraform-provider-aws aws_backup_vault).
+        self.vault = aws.backup.Vault(
+            f"{name}-vault", force_destroy=False, kms_key_arn=args.kms_key_arn,
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+        )
         self.plan = aws.backup.Plan(
             f"{name}-plan",
             rules=[

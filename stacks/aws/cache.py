@@ -23,6 +23,7 @@ class CacheArgs:
     subnet_ids: list[pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
     auth_token: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
 
 
 class Cache(pulumi.ComponentResource):
@@ -53,6 +54,7 @@ class Cache(pulumi.ComponentResource):
             subnet_group_name=subnets.name,
             security_group_ids=[args.security_group_id],
             at_rest_encryption_enabled=True,
+            kms_key_id=args.kms_key_arn,
             transit_encryption_enabled=True,
             auth_token=args.auth_token,
             snapshot_retention_limit=7 if prod else 0,

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from councilkit.blueprints.deployment import Deployment
 
-from .settings import DATABASE_BACKUP_DAYS, final_snapshot_id
+from . import iam
+from .settings import DATABASE_BACKUP_DAYS, FINAL_SNAPSHOT_SUFFIX_BYTES, final_snapshot_prefix
 
 # Neutral sizes → RDS classes (Graviton burstable/general purpose; PI needs medium or larger).
 INSTANCE_CLASS = {"small": "db.t4g.micro", "medium": "db.t4g.medium", "large": "db.m7g.large"}
@@ -26,6 +28,12 @@ LOG_EXPORTS = {"postgres": ["postgresql", "upgrade"], "mysql": ["error", "slowqu
                "mariadb": ["error", "slowquery"]}
 PRODUCTION_BACKUP_DAYS = DATABASE_BACKUP_DAYS["production"]
 TRIAL_BACKUP_DAYS = DATABASE_BACKUP_DAYS["trial"]
+# Enhanced monitoring (production): OS metrics every 60 s through the AWS-managed role policy
+# (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html:
+# trust monitoring.rds.amazonaws.com, attach AmazonRDSEnhancedMonitoringRole; intervals
+# 0, 1, 5, 10, 15, 30 or 60 s).
+MONITORING_INTERVAL_SECONDS = 60
+MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 
 
 @dataclass
@@ -34,6 +42,7 @@ class DatabaseArgs:
     subnet_ids: list[pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
     password: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
 
 
 class Database(pulumi.ComponentResource):
@@ -58,6 +67,15 @@ class Database(pulumi.ComponentResource):
             opts=child,
         )
         prod = d.production
+        self.final_snapshot = None
+        monitoring_role = None
+        if prod:
+            suffix = random.RandomId(f"{name}-final-snapshot", byte_length=FINAL_SNAPSHOT_SUFFIX_BYTES, opts=child)
+            self.final_snapshot = pulumi.Output.concat(final_snapshot_prefix(d), suffix.hex)
+            monitoring_role = iam.role(f"{name}-monitoring", "monitoring.rds.amazonaws.com", None, child)
+            aws.iam.RolePolicyAttachment(
+                f"{name}-monitoring", role=monitoring_role.name, policy_arn=MONITORING_POLICY, opts=child
+            )
         self.instance = aws.rds.Instance(
             f"{name}-db",
             engine=db.engine,
@@ -67,6 +85,7 @@ class Database(pulumi.ComponentResource):
             max_allocated_storage=size.storage_gib * 2,
             storage_type="gp3",
             storage_encrypted=True,
+            kms_key_id=args.kms_key_arn,
             db_name=db.name,
             username=db.user,
             password=args.password,
@@ -78,7 +97,7 @@ class Database(pulumi.ComponentResource):
             multi_az=prod,
             deletion_protection=prod,
             skip_final_snapshot=not prod,
-            final_snapshot_identifier=final_snapshot_id(d) if prod else None,
+            final_snapshot_identifier=self.final_snapshot,
             backup_retention_period=PRODUCTION_BACKUP_DAYS if prod else TRIAL_BACKUP_DAYS,
             backup_window="01:00-02:00",
             maintenance_window="sun:03:00-sun:04:00",
@@ -86,6 +105,9 @@ class Database(pulumi.ComponentResource):
             auto_minor_version_upgrade=True,
             performance_insights_enabled=prod,
             performance_insights_retention_period=7 if prod else None,
+            performance_insights_kms_key_id=args.kms_key_arn if prod else None,
+            monitoring_interval=MONITORING_INTERVAL_SECONDS if prod else 0,
+            monitoring_role_arn=monitoring_role.arn if monitoring_role else None,
             enabled_cloudwatch_logs_exports=LOG_EXPORTS[db.engine],
             ca_cert_identifier="rds-ca-rsa2048-g1",
             apply_immediately=not prod,

@@ -16,24 +16,26 @@ import pulumi_aws as aws
 from councilkit.blueprints.deployment import Deployment
 from councilkit.stacks.spec import short_name
 
-from . import iam
+from . import iam, waf
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2 only
-MANAGED_RULE_GROUPS = (
-    "AWSManagedRulesCommonRuleSet",
-    "AWSManagedRulesKnownBadInputsRuleSet",
-    "AWSManagedRulesSQLiRuleSet",
-    "AWSManagedRulesAmazonIpReputationList",
-)
-RATE_LIMIT_PER_5_MIN = 2000
 # Regions that predate log delivery by service principal still need the regional ELB account.
 ELB_ACCOUNT = {"eu-west-2": "652711504416", "eu-west-1": "156460612806", "us-east-1": "127311923021"}
 
 
 def elb_name(d: Deployment) -> str:
-    """Load balancer and target group names: ≤ 32 characters and never starting `internal-`
-    (AWS reserves it), whatever the council is called."""
+    """The load balancer's and target group's readable name (their `Name` tag): ≤ 32 characters
+    and never starting `internal-` (AWS reserves it), whatever the council is called."""
     return f"ck-{short_name(d, 29)}"
+
+
+# Their physical names are a prefix plus a suffix AWS-side unique, never a fixed name: a change
+# that replaces them (port, protocol, target type, subnets' scheme) creates the new one before
+# deleting the old, which a fixed name makes collide (DuplicateLoadBalancerName /
+# DuplicateTargetGroupName), and a target group in use by a listener cannot be deleted first.
+# `name_prefix` is at most 6 characters for both (terraform-provider-aws internal/service/elbv2
+# load_balancer.go and target_group.go: "cannot be longer than 6 characters").
+ELB_NAME_PREFIX = "ck-"
 
 
 def alb_matcher(hc) -> str:
@@ -52,6 +54,8 @@ class EdgeArgs:
     subnet_ids: list[pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
     app_port: int
+    log_retention_days: int = 365
+    kms_key_arn: pulumi.Input[str] | None = None
 
 
 class Edge(pulumi.ComponentResource):
@@ -63,9 +67,10 @@ class Edge(pulumi.ComponentResource):
         hc = web.health_check
         prod = d.production
         logs = self._access_log_bucket(name, d, child) if prod else None
+        self.access_logs_bucket = logs
         self.load_balancer = aws.lb.LoadBalancer(
             f"{name}-alb",
-            name=elb_name(d),
+            name_prefix=ELB_NAME_PREFIX,
             load_balancer_type="application",
             internal=False,
             subnets=args.subnet_ids,
@@ -74,11 +79,14 @@ class Edge(pulumi.ComponentResource):
             enable_deletion_protection=prod,
             idle_timeout=120,
             access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=logs.bucket, enabled=True) if logs else None,
-            opts=child,
+            tags={"Name": elb_name(d)},
+            # ELB checks it may write to the bucket when logging is turned on: the bucket policy
+            # must exist first ("Access Denied for bucket" otherwise).
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.access_log_policy] if logs else []),
         )
         self.target_group = aws.lb.TargetGroup(
             f"{name}-web",
-            name=elb_name(d),
+            name_prefix=ELB_NAME_PREFIX,
             port=args.app_port,
             protocol="HTTP",
             target_type="ip",
@@ -93,6 +101,7 @@ class Edge(pulumi.ComponentResource):
                 unhealthy_threshold=3,
             ),
             stickiness=aws.lb.TargetGroupStickinessArgs(type="lb_cookie", enabled=True, cookie_duration=3600),
+            tags={"Name": elb_name(d)},
             opts=child,
         )
         self.certificate = aws.acm.Certificate(
@@ -134,11 +143,17 @@ class Edge(pulumi.ComponentResource):
             opts=child,
         )
         if prod:
-            self._waf(name, d, child)
+            self.web_acl = waf.web_acl(name, d, self.load_balancer.arn, args.log_retention_days, args.kms_key_arn, child)
         self.register_outputs({"dns_name": self.load_balancer.dns_name})
 
     def _access_log_bucket(self, name: str, d: Deployment, child) -> aws.s3.Bucket:
-        bucket = aws.s3.Bucket(f"{name}-access-logs", force_destroy=False, opts=child)
+        kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
+        # Kept by `destroy` (Pulumi forgets it; AWS keeps it until its lifecycle empties it) unless
+        # `--delete-backups`: a year of access logs is evidence a council may still need.
+        bucket = aws.s3.Bucket(
+            f"{name}-access-logs", force_destroy=False,
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+        )
         aws.s3.BucketPublicAccessBlock(
             f"{name}-access-logs",
             bucket=bucket.id,
@@ -146,7 +161,7 @@ class Edge(pulumi.ComponentResource):
             block_public_policy=True,
             ignore_public_acls=True,
             restrict_public_buckets=True,
-            opts=child,
+            opts=kept,
         )
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-access-logs",
@@ -158,13 +173,13 @@ class Edge(pulumi.ComponentResource):
                     )
                 )
             ],
-            opts=child,
+            opts=kept,
         )
         aws.s3.BucketVersioning(
             f"{name}-access-logs",
             bucket=bucket.id,
             versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=child,
+            opts=kept,
         )
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-access-logs",
@@ -180,14 +195,14 @@ class Edge(pulumi.ComponentResource):
                     ),
                 )
             ],
-            opts=child,
+            opts=kept,
         )
         writer = (
             {"AWS": f"arn:aws:iam::{ELB_ACCOUNT[d.region]}:root"}
             if d.region in ELB_ACCOUNT
             else {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
         )
-        aws.s3.BucketPolicy(
+        self.access_log_policy = aws.s3.BucketPolicy(
             f"{name}-access-logs",
             bucket=bucket.id,
             policy=iam.document(
@@ -207,51 +222,6 @@ class Edge(pulumi.ComponentResource):
                     "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                 },
             ),
-            opts=child,
+            opts=kept,
         )
         return bucket
-
-    def _waf(self, name: str, d: Deployment, child) -> None:
-        def visibility(metric: str):
-            return aws.wafv2.WebAclVisibilityConfigArgs(
-                cloudwatch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=True
-            )
-
-        rules = [
-            aws.wafv2.WebAclRuleArgs(
-                name=group,
-                priority=i,
-                override_action=aws.wafv2.WebAclRuleOverrideActionArgs(none=aws.wafv2.WebAclRuleOverrideActionNoneArgs()),
-                statement=aws.wafv2.WebAclRuleStatementArgs(
-                    managed_rule_group_statement=aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs(
-                        vendor_name="AWS", name=group
-                    )
-                ),
-                visibility_config=visibility(group),
-            )
-            for i, group in enumerate(MANAGED_RULE_GROUPS)
-        ]
-        rules.append(
-            aws.wafv2.WebAclRuleArgs(
-                name="rate-limit",
-                priority=len(rules),
-                action=aws.wafv2.WebAclRuleActionArgs(block=aws.wafv2.WebAclRuleActionBlockArgs()),
-                statement=aws.wafv2.WebAclRuleStatementArgs(
-                    rate_based_statement=aws.wafv2.WebAclRuleStatementRateBasedStatementArgs(
-                        limit=RATE_LIMIT_PER_5_MIN, aggregate_key_type="IP"
-                    )
-                ),
-                visibility_config=visibility("rate-limit"),
-            )
-        )
-        self.web_acl = aws.wafv2.WebAcl(
-            f"{name}-waf",
-            scope="REGIONAL",
-            default_action=aws.wafv2.WebAclDefaultActionArgs(allow=aws.wafv2.WebAclDefaultActionAllowArgs()),
-            rules=rules,
-            visibility_config=visibility(f"{d.app_id}-waf"),
-            opts=child,
-        )
-        aws.wafv2.WebAclAssociation(
-            f"{name}-waf", resource_arn=self.load_balancer.arn, web_acl_arn=self.web_acl.arn, opts=child
-        )

@@ -22,6 +22,7 @@ class FilesArgs:
     deployment: Deployment
     subnet_ids: list[pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
 
 
 class Files(pulumi.ComponentResource):
@@ -32,6 +33,7 @@ class Files(pulumi.ComponentResource):
         self.file_system = aws.efs.FileSystem(
             f"{name}-fs",
             encrypted=True,
+            kms_key_id=args.kms_key_arn,
             performance_mode="generalPurpose",
             throughput_mode=d.sizes.files_throughput,
             lifecycle_policies=[aws.efs.FileSystemLifecyclePolicyArgs(transition_to_ia="AFTER_30_DAYS")],
@@ -52,13 +54,14 @@ class Files(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        # AWS Backup covers production (backup.py); trials rely on the EFS automatic backup off.
+        # EFS automatic backups stay off in both tiers: production's AWS Backup plan (backup.py)
+        # already backs the file system up daily into the stack's vault, and a second, automatic
+        # plan (EFS user guide, "Automatic backups": daily, 35 days, into the default vault) would
+        # double the storage bill and keep recovery points that destroy cannot see. Trials keep none.
         aws.efs.BackupPolicy(
             f"{name}-backup",
             file_system_id=self.file_system.id,
-            backup_policy=aws.efs.BackupPolicyBackupPolicyArgs(
-                status="ENABLED" if d.production else "DISABLED"
-            ),
+            backup_policy=aws.efs.BackupPolicyBackupPolicyArgs(status="DISABLED"),
             opts=child,
         )
         self.mount_targets = [

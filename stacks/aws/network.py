@@ -27,6 +27,7 @@ AZ_SUFFIXES = ("a", "b")
 class NetworkArgs:
     deployment: Deployment
     log_retention_days: int
+    kms_key_arn: pulumi.Input[str]
 
 
 class Network(pulumi.ComponentResource):
@@ -111,7 +112,7 @@ class Network(pulumi.ComponentResource):
 
     def _flow_logs(self, name: str, args: NetworkArgs, child: pulumi.ResourceOptions) -> None:
         group = aws.cloudwatch.LogGroup(
-            f"{name}-flow-logs", retention_in_days=args.log_retention_days, opts=child
+            f"{name}-flow-logs", retention_in_days=args.log_retention_days, kms_key_id=args.kms_key_arn, opts=child
         )
         role = iam.role(
             f"{name}-flow-logs",

@@ -14,6 +14,14 @@ ACCOUNT = "123456789012"
 ARN_SERVICE = {"efs": "elasticfilesystem", "lb": "elasticloadbalancing", "cloudwatch": "logs"}
 
 
+# Data-source calls the AWS stack makes while planning (the key policy needs the account id).
+INVOKE_RESULTS = {
+    "aws:index/getCallerIdentity:getCallerIdentity": {
+        "accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/councilkit-plan", "userId": "AIDAMOCK", "id": ACCOUNT,
+    },
+}
+
+
 def aws_outputs(type_: str, name: str, out: dict[str, Any]) -> dict[str, Any]:
     if not type_.startswith("aws:"):
         return out
@@ -43,6 +51,8 @@ def aws_outputs(type_: str, name: str, out: dict[str, Any]) -> dict[str, Any]:
             }
         ],
     }
+    if type_ == "aws:s3/bucket:Bucket":
+        extras["bucket"] = f"{suffix}-0123abcd"  # auto-named: resource name + random suffix
     for key, value in extras.items():
         out.setdefault(key, value)
     return out

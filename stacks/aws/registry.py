@@ -31,7 +31,9 @@ class Registry(pulumi.ComponentResource):
             image_tag_mutability="IMMUTABLE",
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
             encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS")],
-            force_delete=not d.production,
+            # Destroy deletes the images with the repository: they are rebuilt from the stack
+            # folder's image/ (ECR DeleteRepository refuses a repository holding images otherwise).
+            force_delete=True,
             opts=child,
         )
         aws.ecr.LifecyclePolicy(

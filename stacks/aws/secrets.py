@@ -20,6 +20,7 @@ from councilkit.stacks.spec import SecretSpec
 class SecretsArgs:
     deployment: Deployment
     specs: list[SecretSpec]
+    kms_key_arn: pulumi.Input[str]
 
 
 class Secrets(pulumi.ComponentResource):
@@ -37,6 +38,7 @@ class Secrets(pulumi.ComponentResource):
                 f"{name}-{spec.name}",
                 name_prefix=f"councilkit/{d.stack_name}/{spec.name}-",
                 description=spec.description,
+                kms_key_id=args.kms_key_arn,
                 recovery_window_in_days=30 if d.production else 7,
                 opts=child,
             )

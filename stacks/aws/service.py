@@ -28,6 +28,45 @@ from .fargate import task_size
 from .schedule import aws_cron
 
 
+# ECS container health check limits (ECS API HealthCheck, botocore ecs model): interval 5-300 s,
+# timeout 2-60 s, retries 1-10, startPeriod 0-300 s.
+START_PERIOD_MAX = 300
+INTERVAL_RANGE = (5, 300)
+RETRIES_RANGE = (1, 10)
+HEALTHY_RETRIES = 3
+# Scheduler retry policy (Scheduler API RetryPolicy: attempts 0-185, event age 60-86400 s): a few
+# attempts within 5 minutes, the shortest interval of any blueprint's schedule.
+SCHEDULE_RETRIES = 3
+SCHEDULE_MAX_AGE_SECONDS = 300
+DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600  # SQS maximum (MessageRetentionPeriod 60-1209600)
+
+
+def health_timing(grace_seconds: int, interval_seconds: int) -> dict:
+    """startPeriod, interval and retries such that a container is never declared unhealthy
+    before the blueprint's grace has passed (startPeriod + retries x interval >= grace), though
+    ECS caps startPeriod at 300 s: a first Nextcloud install asks for 600 s.
+
+    Raises ValueError when no allowed combination covers the grace (over 300 + 10 x 300 s).
+    """
+    start = min(grace_seconds, START_PERIOD_MAX)
+    interval = min(max(interval_seconds, INTERVAL_RANGE[0]), INTERVAL_RANGE[1])
+    retries = HEALTHY_RETRIES
+    remaining = grace_seconds - start
+    if start + retries * interval < grace_seconds:
+        retries = min(RETRIES_RANGE[1], -(-remaining // interval))
+    if start + retries * interval < grace_seconds:
+        interval = min(INTERVAL_RANGE[1], -(-remaining // retries))
+    if start + retries * interval < grace_seconds:
+        raise ValueError(f"a grace of {grace_seconds} s is longer than an ECS container health check can wait "
+                         f"({START_PERIOD_MAX} + {RETRIES_RANGE[1]} x {INTERVAL_RANGE[1]} s)")
+    return {"startPeriod": start, "interval": interval, "retries": retries}
+
+
+def _tasks_of_cluster(cluster_arn: str) -> str:
+    """arn:aws:ecs:R:A:cluster/NAME → arn:aws:ecs:R:A:task/NAME/* (the ECS task ARN format)."""
+    return cluster_arn.replace(":cluster/", ":task/", 1) + "/*"
+
+
 def host_header_check(container: Container, domain: str) -> dict:
     """A container health check that sends the site's Host, for apps the ALB cannot check
     properly (see edge.alb_matcher). curl ships in the official php/* based images."""
@@ -35,10 +74,8 @@ def host_header_check(container: Container, domain: str) -> dict:
     url = f"http://localhost:{container.port}{hc.path}"
     return {
         "command": ["CMD-SHELL", f"curl -fsS -o /dev/null -H 'Host: {domain}' {url} || exit 1"],
-        "interval": hc.interval_seconds,
         "timeout": 10,
-        "retries": 3,
-        "startPeriod": min(hc.grace_seconds, 300),  # ECS allows at most 300 s
+        **health_timing(hc.grace_seconds, hc.interval_seconds),
     }
 
 
@@ -61,6 +98,9 @@ class ServiceArgs:
     registry: object | None = None
     vpc_id: pulumi.Input[str] | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    kms_key_arn: pulumi.Input[str] | None = None
+    """the stack's key: logs are encrypted with it, and secrets encrypted with it are decrypted"""
+    alert_topic_arn: pulumi.Input[str] | None = None
 
 
 class Service(pulumi.ComponentResource):
@@ -77,14 +117,17 @@ class Service(pulumi.ComponentResource):
             settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
             opts=child,
         )
-        aws.ecs.ClusterCapacityProviders(
+        # Services and schedules name FARGATE/FARGATE_SPOT, which the cluster accepts only once
+        # this is in place: they depend on it (the review saw services race it).
+        self.capacity = aws.ecs.ClusterCapacityProviders(
             f"{name}-capacity",
             cluster_name=self.cluster.name,
             capacity_providers=["FARGATE", "FARGATE_SPOT"],
             opts=child,
         )
         self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/councilkit/{d.stack_name}", retention_in_days=args.log_retention_days, opts=child
+            f"{name}-logs", name=f"/councilkit/{d.stack_name}", retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn, opts=child,
         )
         self.namespace = None
         self.service_addresses: dict[str, str] = {}
@@ -98,6 +141,8 @@ class Service(pulumi.ComponentResource):
             self.service_addresses = {c.name: f"{c.name}.{namespace}:{c.port}" for c in internal}
         self.execution_role = self._execution_role()
         self.task_role = self._task_role()
+        self.schedule_group = None
+        self.dead_letters = None
         self.task_definitions: dict[str, aws.ecs.TaskDefinition] = {}
         self.services: dict[str, aws.ecs.Service] = {}
         for container in d.blueprint.containers:
@@ -118,6 +163,10 @@ class Service(pulumi.ComponentResource):
         ]
         if secret_arns:
             statements.append(iam.allow(["secretsmanager:GetSecretValue"], secret_arns))
+            # Secrets encrypted with a customer-managed key also need kms:Decrypt on it (ECS
+            # developer guide, "Required IAM permissions for Amazon ECS secrets").
+            if a.kms_key_arn is not None:
+                statements.append(iam.allow(["kms:Decrypt"], [a.kms_key_arn]))
         if a.registry is not None:
             statements.append(
                 iam.allow(
@@ -280,24 +329,55 @@ class Service(pulumi.ComponentResource):
             enable_execute_command=False,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
-            wait_for_steady_state=False,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=a.depends_on),
+            # `up` ends only when ECS reports the service steady (the circuit breaker rolls back a
+            # version whose tasks keep failing, and Pulumi reports that as the update's error).
+            wait_for_steady_state=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*a.depends_on, self.capacity]),
         )
+
+    def _schedule_home(self):
+        """The stack's schedule group (so alarms see only its schedules) and the dead-letter
+        queue where a run that still fails after its retries is kept, made once."""
+        if self.schedule_group is None:
+            self.schedule_group = aws.scheduler.ScheduleGroup(f"{self._name}-schedules", opts=self._child)
+            # SQS-managed encryption: the scheduler sends with its role and no key grant.
+            self.dead_letters = aws.sqs.Queue(
+                f"{self._name}-schedule-dead-letters",
+                sqs_managed_sse_enabled=True,
+                message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
+                opts=self._child,
+            )
+        return self.schedule_group, self.dead_letters
 
     def _schedule(self, container: Container, task: aws.ecs.TaskDefinition) -> None:
         a = self._args
         d = a.deployment
+        group, dead_letters = self._schedule_home()
         role = iam.role(
             f"{self._name}-{container.name}-scheduler",
             "scheduler.amazonaws.com",
             iam.document(
-                iam.allow(["ecs:RunTask"], [task.arn_without_revision.apply(lambda arn: f"{arn}:*")]),
+                {
+                    **iam.allow(["ecs:RunTask"], [task.arn_without_revision.apply(lambda arn: f"{arn}:*")]),
+                    "Condition": {"ArnLike": {"ecs:cluster": self.cluster.arn}},
+                },
+                # RunTask with propagateTags/managed tags tags the new task, which ECS authorises
+                # as ecs:TagResource (ECS developer guide, "Grant permission to tag resources on
+                # creation": condition ecs:CreateAction = RunTask). Without it no run starts.
+                {
+                    **iam.allow(["ecs:TagResource"], [self.cluster.arn.apply(_tasks_of_cluster)]),
+                    "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
+                },
                 iam.allow(["iam:PassRole"], [self.execution_role.arn, self.task_role.arn]),
+                # EventBridge Scheduler sends undeliverable runs to the DLQ with this role
+                # (Scheduler user guide, "Configuring a dead-letter queue": sqs:SendMessage).
+                iam.allow(["sqs:SendMessage"], [dead_letters.arn]),
             ),
             self._child,
         )
         aws.scheduler.Schedule(
             f"{self._name}-{container.name}",
+            group_name=group.name,
             schedule_expression=aws_cron(container.schedule),
             schedule_expression_timezone="UTC",
             flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
@@ -317,7 +397,12 @@ class Service(pulumi.ComponentResource):
                     propagate_tags="TASK_DEFINITION",
                     enable_ecs_managed_tags=True,
                 ),
-                retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(maximum_retry_attempts=0),
+                # A run whose RunTask call fails (Spot capacity, throttling) is retried for a
+                # few minutes, never into the next run's slot; then it goes to the DLQ.
+                retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(
+                    maximum_retry_attempts=SCHEDULE_RETRIES, maximum_event_age_in_seconds=SCHEDULE_MAX_AGE_SECONDS
+                ),
+                dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=dead_letters.arn),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=a.depends_on),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*a.depends_on, self.capacity]),
         )

@@ -15,12 +15,14 @@ from councilkit.stacks.outputs import AdminCredentials, StackOutputs
 from councilkit.stacks.spec import SecretSpec, blueprint_secrets, short_name
 
 from .backup import Backup, BackupArgs
+from .builder import Builder, BuilderArgs
 from .cache import Cache, CacheArgs
 from .cloud import read_secret_command
 from .database import Database, DatabaseArgs
 from .edge import Edge, EdgeArgs
 from .files import Files, FilesArgs
 from .firewall import Firewall, FirewallArgs
+from .kms import StackKey, StackKeyArgs
 from .monitoring import Monitoring, MonitoringArgs
 from .network import Network, NetworkArgs
 from .registry import Registry, RegistryArgs
@@ -75,7 +77,8 @@ def build(d: Deployment) -> StackOutputs:
     retention = LOG_RETENTION_DAYS[d.tier]
     name = d.app_id
 
-    network = Network(name, NetworkArgs(d, retention), opts)
+    key = StackKey(name, StackKeyArgs(d), opts).arn
+    network = Network(name, NetworkArgs(d, retention, key), opts)
     web = bp.web
     db_port = {"postgres": 5432}.get(bp.database.engine, 3306) if bp.database else None
     firewall = Firewall(
@@ -87,8 +90,9 @@ def build(d: Deployment) -> StackOutputs:
         opts,
     )
     task_subnets = network.private_subnet_ids if d.production else network.public_subnet_ids
-    secrets = Secrets(name, SecretsArgs(d, _secret_specs(d)), opts)
+    secrets = Secrets(name, SecretsArgs(d, _secret_specs(d), key), opts)
     registry = Registry(name, RegistryArgs(d), opts) if any(c.build for c in bp.containers) else None
+    builder = Builder(name, BuilderArgs(d, registry.repository, retention, key), opts) if registry else None
 
     secret_env: dict[str, pulumi.Input[str]] = {}
     extra_env: dict[str, pulumi.Input[str]] = {}
@@ -97,7 +101,7 @@ def build(d: Deployment) -> StackOutputs:
     if bp.database:
         database = Database(
             name,
-            DatabaseArgs(d, network.private_subnet_ids, firewall.database.id, secrets.values[DB_PASSWORD]),
+            DatabaseArgs(d, network.private_subnet_ids, firewall.database.id, secrets.values[DB_PASSWORD], key),
             opts,
         )
         env = bp.database.env
@@ -111,7 +115,7 @@ def build(d: Deployment) -> StackOutputs:
     for spec in d.caches:
         cache = Cache(
             f"{name}-{spec.name}" if spec.name != "cache" else name,
-            CacheArgs(d, spec, network.private_subnet_ids, firewall.cache.id, secrets.values[cache_token(spec)]),
+            CacheArgs(d, spec, network.private_subnet_ids, firewall.cache.id, secrets.values[cache_token(spec)], key),
             opts,
         )
         env = spec.env
@@ -125,12 +129,12 @@ def build(d: Deployment) -> StackOutputs:
         waits_for.append(cache)
     files = None
     if bp.files:
-        files = Files(name, FilesArgs(d, network.private_subnet_ids, firewall.files.id), opts)
+        files = Files(name, FilesArgs(d, network.private_subnet_ids, firewall.files.id, key), opts)
         waits_for.append(files)
 
     edge = Edge(
         name,
-        EdgeArgs(d, network.vpc.id, network.public_subnet_ids, firewall.edge.id, web.port),
+        EdgeArgs(d, network.vpc.id, network.public_subnet_ids, firewall.edge.id, web.port, retention, key),
         opts,
     )
     service = Service(
@@ -151,6 +155,7 @@ def build(d: Deployment) -> StackOutputs:
             registry=registry,
             vpc_id=network.vpc.id,
             depends_on=[*waits_for, edge],
+            kms_key_arn=key,
         ),
         opts,
     )
@@ -163,12 +168,15 @@ def build(d: Deployment) -> StackOutputs:
             db_instance_id=database.instance.identifier if database else None,
             db_storage_gib=d.sizes.database.storage_gib if database else None,
             monthly_budget_usd=MONTHLY_BUDGET_USD[d.tier],
+            kms_key_arn=key,
+            schedule_group=service.schedule_group.name if service.schedule_group else None,
+            dead_letter_queue=service.dead_letters.name if service.dead_letters else None,
         ),
         opts,
     )
     if d.production:
         protected = [r for r in (database and database.instance.arn, files and files.file_system.arn) if r]
-        Backup(name, BackupArgs(protected), opts)
+        backup = Backup(name, BackupArgs(protected, key), opts)
 
     locations = {"secrets": f"AWS Secrets Manager, {d.region}", "logs": service.log_group.name}
     if database:
@@ -182,6 +190,16 @@ def build(d: Deployment) -> StackOutputs:
     }
     if registry:
         details["image_repository"] = registry.url
+    # What `destroy` keeps unless --delete-backups, by the names AWS knows them by.
+    details["kms_key"] = key
+    if database and database.final_snapshot is not None:
+        details["final_snapshot"] = database.final_snapshot
+    if d.production:
+        details["backup_vault"] = backup.vault.name
+        details["access_logs_bucket"] = edge.access_logs_bucket.bucket
+    if builder:
+        details["image_builder"] = builder.project.name
+        details["image_source_bucket"] = builder.bucket.id
     return StackOutputs(
         cloud="aws",
         region=d.region,
