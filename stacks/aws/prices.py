@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from councilkit.stacks.cost.model import Free, Line, Unpriced
 from councilkit.stacks.cost.pricing import Context, get, runs_per_month
+from councilkit.stacks.plan import refers_to
 
 PRICERS: dict = {}
 FREE = {
@@ -231,7 +232,41 @@ def ecr(r, ctx: Context) -> list[Line]:
 
 @prices("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 def bucket(r, ctx: Context) -> list[Line]:
+    if _builds_from(ctx, r):
+        return [ctx.line(r, "S3 Standard storage (image build inputs)", ctx.use("image_source_gb"),
+                         "s3.standard.gb_month", f"{_gb(ctx, 'image_source_gb')} of build inputs, kept days not months")]
     return [ctx.line(r, "S3 Standard storage", ctx.use("s3_gb"), "s3.standard.gb_month", f"{_gb(ctx, 's3_gb')} stored")]
+
+
+# --- image builds ------------------------------------------------------------------------------
+
+CODEBUILD_PROJECT = "aws:codebuild/project:Project"
+
+
+def _builds_from(ctx: Context, bucket) -> bool:
+    """Whether a CodeBuild project takes its S3 source ("<bucket>/<key>") from this bucket."""
+    return any(get(p.inputs, "source.type") == "S3"
+               and refers_to(str(get(p.inputs, "source.location", "")).split("/", 1)[0], bucket)
+               for p in ctx.of_type(CODEBUILD_PROJECT))
+
+
+def _build_log_group(ctx: Context, group) -> bool:
+    return any(get(p.inputs, "logsConfig.cloudwatchLogs.groupName") == group.inputs.get("name")
+               for p in ctx.of_type(CODEBUILD_PROJECT) if group.inputs.get("name"))
+
+
+@prices(CODEBUILD_PROJECT)
+def codebuild_project(r, ctx: Context) -> list[Line]:
+    """On-demand CodeBuild bills build minutes by compute type; a project costs nothing idle."""
+    env = get(r.inputs, "environment") or {}
+    if env.get("type", "LINUX_CONTAINER") != "LINUX_CONTAINER":
+        raise Unpriced(f"{env.get('type')} build environments are not priced (Linux containers only)")
+    compute = str(env.get("computeType", "BUILD_GENERAL1_SMALL"))
+    builds, minutes = ctx.use("image_builds"), ctx.use("image_build_minutes")
+    return [ctx.line(r, f"build minutes ({compute}, Linux)", builds * minutes,
+                     f"codebuild.linux.{compute.lower().removeprefix('build_')}.minute",
+                     f"assumes {builds.normalize():f} image builds a month of {minutes.normalize():f} minutes each "
+                     "(a new blueprint version or a rebuild)")]
 
 
 # --- network -----------------------------------------------------------------------------------
@@ -311,6 +346,8 @@ def log_group(r, ctx: Context) -> list[Line]:
                for f in ctx.of_type("aws:ec2/flowLog:FlowLog"))
     key, use, what = ("cloudwatch.logs.vended_gb", "flow_logs_gb", "VPC flow logs") if flow else \
         ("cloudwatch.logs.ingest_gb", "app_logs_gb", "logs")
+    if _build_log_group(ctx, r):
+        use, what = "build_logs_gb", "image build logs"
     gb = ctx.use(use)
     days = int(r.inputs.get("retentionInDays") or 0)
     months = Decimal(days) / Decimal(30) if days else Decimal(12)
