@@ -16,7 +16,6 @@ from councilkit.stacks.spec import SecretSpec, blueprint_secrets, short_name
 
 from .backup import Backup, BackupArgs
 from .builder import Builder, BuilderArgs
-from .builder import Builder, BuilderArgs
 from .cache import Cache, CacheArgs
 from .cloud import read_secret_command
 from .database import Database, DatabaseArgs
@@ -93,7 +92,6 @@ def build(d: Deployment) -> StackOutputs:
     task_subnets = network.private_subnet_ids if d.production else network.public_subnet_ids
     secrets = Secrets(name, SecretsArgs(d, _secret_specs(d), key), opts)
     registry = Registry(name, RegistryArgs(d), opts) if any(c.build for c in bp.containers) else None
-    builder = Builder(name, BuilderArgs(d, registry.repository, retention), opts) if registry else None
     builder = Builder(name, BuilderArgs(d, registry.repository, retention, key), opts) if registry else None
 
     secret_env: dict[str, pulumi.Input[str]] = {}
@@ -192,9 +190,6 @@ def build(d: Deployment) -> StackOutputs:
     }
     if registry:
         details["image_repository"] = registry.url
-    if builder:
-        details["image_builder"] = builder.project.name
-        details["image_source_bucket"] = builder.bucket.id
     # What `destroy` keeps unless --delete-backups, by the names AWS knows them by.
     details["kms_key"] = key
     if database and database.final_snapshot is not None:
