@@ -88,11 +88,14 @@ def replicas(d: Deployment, container: Container) -> int:
 
 
 def job_timeout_seconds(schedule: str) -> int:
-    """How long one cron run may take: less than the interval for `*/N` minutes, else an hour."""
-    minute = schedule.split()[0]
-    if minute.startswith("*/") and minute[2:].isdigit():
-        return max(60, int(minute[2:]) * 60 - 30)
-    return 3600
+    """How long one cron run may take: 30 s less than the shortest gap between two runs (so runs
+    never overlap), at least a minute and at most an hour. Container Apps jobs read the schedule
+    as standard 5-field cron in UTC (https://learn.microsoft.com/azure/container-apps/jobs#scheduled-jobs),
+    so the gap comes from the blueprint's reader of it (croniter's values)."""
+    from councilkit.blueprints.cron import read
+
+    gap = int(read(schedule).shortest_gap.total_seconds())
+    return max(60, min(3600, gap - 30))
 
 
 def service_addresses(d: Deployment) -> dict[str, str]:

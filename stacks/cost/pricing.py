@@ -86,21 +86,23 @@ def _field_count(field: str, low: int, high: int) -> int:
 def runs_per_month(expression: str) -> Decimal:
     """Runs a month of a 5-field cron (Azure, blueprints) or an AWS `cron(...)`/`rate(...)`.
 
-    Only schedules that run every day are understood (day-of-month, month and weekday `*`/`?`);
-    anything else raises Unpriced rather than guessing.
+    A month is the one prices bill (730 hours, DAYS_PER_MONTH days), and a cron's runs in it are
+    its mean runs a day over the 400-year Gregorian cycle (blueprints/cron.py, from croniter's
+    values) times those days: a weekday-only job costs 5/7 of an every-day one and a job on the
+    1st 12/365.2425 of a daily one, rather than what one particular 30-day month would say (20 to
+    22 weekdays, 0 or 1 31sts). Anything unreadable raises Unpriced rather than guessing.
     """
+    from councilkit.blueprints.cron import read
+    from councilkit.stacks.aws.schedule import blueprint_cron
+
     text = expression.strip()
     rate = _AWS_RATE.match(text)
     if rate:
         every, unit = int(rate.group(1)), rate.group(2).rstrip("s")
         per_day = {"minute": Decimal(1440), "hour": Decimal(24), "day": Decimal(1)}[unit] / every
         return per_day * DAYS_PER_MONTH
-    aws = _AWS_CRON.match(text)
-    fields = (aws.group(1) if aws else text).split()
-    if len(fields) not in (5, 6) or any(f not in ("*", "?") for f in fields[2:5]):
-        raise Unpriced(f"cannot read how often {expression!r} runs")
     try:
-        per_day = _field_count(fields[0], 0, 59) * _field_count(fields[1], 0, 23)
+        runs = read(blueprint_cron(text) if _AWS_CRON.match(text) else text).runs_per_day
     except ValueError:
         raise Unpriced(f"cannot read how often {expression!r} runs") from None
-    return Decimal(per_day) * DAYS_PER_MONTH
+    return Decimal(runs.numerator) / Decimal(runs.denominator) * DAYS_PER_MONTH
