@@ -101,8 +101,8 @@ def read(text: str) -> Cron:
         raise CronError(f"{text!r} is not a valid cron expression (croniter: {reason})") from None
     if fields[DAY_OF_MONTH] != "*" and fields[DAY_OF_WEEK] != "*":
         raise CronError(
-            f"{text!r} restricts both day-of-month ({fields[DAY_OF_MONTH]}) and day-of-week "
-            f"({fields[DAY_OF_WEEK]}): standard cron runs on either, EventBridge Scheduler needs one of "
+            f"{text!r} restricts both day-of-month and day-of-week ({fields[DAY_OF_MONTH]} and "
+            f"{fields[DAY_OF_WEEK]}): standard cron runs on either, EventBridge Scheduler needs one of "
             "them to be '?'; restrict one and leave the other '*'"
         )
     values = [tuple(range(lo, hi + 1)) if v == ["*"] else tuple(sorted(v))

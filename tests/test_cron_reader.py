@@ -68,7 +68,7 @@ def test_surrounding_whitespace_is_ignored_but_the_text_is_kept():
 
 
 @pytest.mark.parametrize("schedule,why", [
-    ("0 3 1 * 1", r"restricts both day-of-month \(1\) and day-of-week \(1\): standard cron runs on either, "
+    ("0 3 1 * 1", r"restricts both day-of-month and day-of-week \(1 and 1\): standard cron runs on either, "
                   r"EventBridge Scheduler needs one of them to be '\?'"),
     ("0 0 1-31 * MON", "restricts both"),               # written restrictions count, even if they cover all days
     ("0 0 * * * *", "has 6 fields.*no seconds or year field"),
@@ -164,7 +164,7 @@ def test_lint_refuses_the_fixture_in_one_line_naming_the_file_the_container_and_
     lines = out.stderr.splitlines()
     assert len(lines) == 1, out.stderr
     assert lines[0].startswith(f"error: {BAD.resolve()}: containers[1].schedule: container 'report': '0 3 1 * 1' ")
-    assert "restricts both day-of-month (1) and day-of-week (1)" in lines[0]
+    assert "restricts both day-of-month and day-of-week (1 and 1)" in lines[0]
     assert "Traceback" not in out.stderr
 
 

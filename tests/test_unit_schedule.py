@@ -118,7 +118,7 @@ def test_every_other_weekday_runs_sunday_tuesday_thursday_saturday_at_3():
 
 
 def test_a_schedule_on_both_a_day_of_month_and_a_weekday_is_refused_in_one_line():
-    with pytest.raises(CronError, match=r"^'0 3 1 \* 1' restricts both day-of-month \(1\) and day-of-week \(1\)[^\n]*$"):
+    with pytest.raises(CronError, match=r"^'0 3 1 \* 1' restricts both day-of-month and day-of-week \(1 and 1\)[^\n]*$"):
         aws_cron("0 3 1 * 1")
 
 
