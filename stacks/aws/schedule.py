@@ -36,7 +36,8 @@ def aws_cron(expr: str) -> str:
         fields[2] = "?"
     else:
         fields[4] = "?"
-    # At most 238 characters (a test writes the longest), within the API's 256.
+    # At most 238 characters (a test writes the longest), within ScheduleExpression's max 256
+    # (botocore/data/scheduler/*/service-2.json).
     return f"cron({' '.join(fields)} *)"
 
 
