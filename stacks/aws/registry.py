@@ -34,7 +34,9 @@ class Registry(pulumi.ComponentResource):
             # Destroy deletes the images with the repository: they are rebuilt from the stack
             # folder's image/ (ECR DeleteRepository refuses a repository holding images otherwise).
             force_delete=True,
-            opts=child,
+            # A readable, fixed name (it appears in the build and push commands): a change that
+            # replaces the repository deletes the old one first, so the names never collide.
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         aws.ecr.LifecyclePolicy(
             f"{name}-expire-untagged",

@@ -82,7 +82,6 @@ def host_header_check(container: Container, domain: str) -> dict:
 @dataclass
 class ServiceArgs:
     deployment: Deployment
-    cluster_name: str
     subnet_ids: list[pulumi.Input[str]]
     assign_public_ip: bool
     security_group_id: pulumi.Input[str]
@@ -113,7 +112,8 @@ class Service(pulumi.ComponentResource):
         d = args.deployment
         self.cluster = aws.ecs.Cluster(
             f"{name}-cluster",
-            name=args.cluster_name,
+            # No fixed name: Pulumi's auto-name (resource name + random suffix) lets a
+            # replacement cluster exist beside the old one while services move.
             settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
             opts=child,
         )

@@ -12,7 +12,7 @@ import pulumi_aws as aws
 
 from councilkit.blueprints.deployment import Deployment
 from councilkit.stacks.outputs import AdminCredentials, StackOutputs
-from councilkit.stacks.spec import SecretSpec, blueprint_secrets, short_name
+from councilkit.stacks.spec import SecretSpec, blueprint_secrets
 
 from .backup import Backup, BackupArgs
 from .builder import Builder, BuilderArgs
@@ -141,7 +141,6 @@ def build(d: Deployment) -> StackOutputs:
         name,
         ServiceArgs(
             deployment=d,
-            cluster_name=short_name(d, 255),
             subnet_ids=task_subnets,
             assign_public_ip=not d.production,
             security_group_id=firewall.tasks.id,
