@@ -49,6 +49,13 @@ FREE = {
     "aws:wafv2/webAclAssociation:WebAclAssociation": "included in the web ACL",
     "aws:secretsmanager/secretVersion:SecretVersion": "included in the secret",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": "no charge",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "no charge for security groups",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "no charge for security groups",
+    "aws:scheduler/scheduleGroup:ScheduleGroup": "no charge for schedule groups",
+    "aws:kms/alias:Alias": "included in the key",
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": "billed as log ingestion on its log group",
+    "aws:sqs/queue:Queue": ("no standing charge (SQS bills requests); the dead-letter queue receives a "
+                            "message only when a scheduled run fails"),
 }
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 
