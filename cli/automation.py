@@ -27,6 +27,7 @@ from councilkit.blueprints.errors import UserError
 
 from councilkit.stacks.cloud import cloud_for
 from councilkit.stacks.outputs import StackOutputs
+from councilkit.stacks.program import DELETE_BACKUPS_KEY
 
 from .render import DEFAULT_BACKEND, check_backend
 from .stackdir import StackFolder, open_folder
@@ -46,6 +47,7 @@ MISSING_PASSPHRASE = (
 SKIP_CREDENTIALS_CHECK = "COUNCILKIT_SKIP_CREDENTIALS_CHECK"
 PLACEHOLDER_SUFFIX = ".example.org"
 RELEASE_PROTECTION = "councilkit:release-protection"
+DELETE_BACKUPS = f"councilkit:{DELETE_BACKUPS_KEY}"  # read by stacks/program.py
 
 
 # --- checks, before anything calls Pulumi ---------------------------------------------------
@@ -321,23 +323,61 @@ def outputs(session: Session) -> dict[str, Any]:
     return plain_outputs(_call(session, "read the outputs", stack.outputs))
 
 
-def destroy(session: Session, console, protected_urns: list[str]) -> None:
-    """Destroy the stack. With `protected_urns` (production on AWS), first a targeted update that
-    turns their deletion protection off (config councilkit:release-protection), or the cloud
-    refuses to delete them; the database's final snapshot is still taken and kept."""
+def destroy(session: Session, console, targets: list[str], delete_backups: bool = False) -> list[dict[str, str]]:
+    """Destroy the stack; returns the resources Pulumi deleted ({type, name}), from its events.
+
+    With `targets` (production), first one targeted update of those still in the state, with
+    config councilkit:release-protection (and councilkit:delete-backups when the council chose
+    it): the cloud refuses to delete a protected resource, and Pulumi deletes a retained one, or
+    a bucket's objects (force_destroy), only once an update has written that into the state
+    (pulumi.com retainOnDelete; pulumi_aws s3.Bucket force_destroy). Targets no longer in the
+    state (a destroy that stopped half-way) are left out, or the update would re-create them.
+    The config is removed afterwards, also when the destroy fails, so a later `up` restores the
+    protection. A failure or an interrupt says so; `councilkit destroy` again continues."""
     from pulumi.automation import ConfigValue
 
     stack = open_stack(session, create=False)
-    if protected_urns:
-        _call(session, "set config", lambda: stack.set_config(RELEASE_PROTECTION, ConfigValue(value="true")))
-        _run(
-            session, "release protection on",
-            lambda p: stack.up(target=protected_urns, on_output=p.on_output, on_event=p.on_event, color="never"),
-            console, len(protected_urns),
-        )
-    _run(session, "destroy", lambda p: stack.destroy(on_output=p.on_output, on_event=p.on_event, color="never"), console)
-    if protected_urns:
-        _call(session, "remove config", lambda: stack.remove_config(RELEASE_PROTECTION))
+    again = (f"nothing is recorded as retired; `councilkit destroy {session.folder.path}` again "
+             "continues where this stopped")
+    keys: list[str] = []
+    deleted: list[dict[str, str]] = []
+
+    def on_event(progress):
+        def tee(event) -> None:
+            done = event.res_outputs_event
+            meta = done.metadata if done is not None else None
+            if meta is not None and getattr(meta.op, "value", meta.op) == "delete" and meta.old is not None \
+                    and meta.old.custom and not meta.old.retain_on_delete and not meta.type.startswith("pulumi:"):
+                deleted.append({"type": meta.type, "name": meta.urn.rsplit("::", 1)[-1]})
+            progress.on_event(event)
+        return tee
+
+    try:
+        if targets:
+            state = _call(session, "read the state", stack.export_stack)
+            present = {r.get("urn") for r in (state.deployment or {}).get("resources", [])}
+            targets = [urn for urn in targets if urn in present]
+        if targets:
+            keys = [RELEASE_PROTECTION] + ([DELETE_BACKUPS] if delete_backups else [])
+            for key in keys:
+                _call(session, "set config", lambda key=key: stack.set_config(key, ConfigValue(value="true")))
+            verb = "release protection and backups on" if delete_backups else "release protection on"
+            _run(session, verb,
+                 lambda p: stack.up(target=targets, on_output=p.on_output, on_event=p.on_event, color="never"),
+                 console, len(targets))
+        _run(session, "destroy",
+             lambda p: stack.destroy(on_output=p.on_output, on_event=on_event(p), color="never"), console)
+    except UserError as exc:
+        raise UserError(f"{exc}; {again}") from None
+    except KeyboardInterrupt:
+        raise UserError(f"destroy of {session.stack} was interrupted; {again}") from None
+    finally:
+        for key in keys:
+            try:
+                _call(session, "remove config", lambda key=key: stack.remove_config(key))
+            except UserError as exc:
+                console.print(f"[yellow]warning:[/] {exc}; remove it with `pulumi config rm {key} -s {session.stack}`")
+    return deleted
 
 
 def plain_outputs(output_map) -> dict[str, Any]:

@@ -65,6 +65,18 @@ def first_inputs(plan, *types: str):
 
 
 @dataclass(frozen=True)
+class Kept:
+    """One thing a destroy leaves in the cloud, said before (the prompt) and recorded after
+    (the stack folder's RETIRED.md / retired.json): what it is, its identifier, how long the
+    cloud keeps it, and the commands that delete it later, in order."""
+
+    what: str
+    identifier: str
+    until: str
+    delete: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ExitTools:
     """How a council takes its data out (the report's exit plan)."""
 
@@ -103,6 +115,11 @@ class Cloud(ABC):
     protection_props: Mapping[str, str] = {}
     """Resource type → the input that makes the cloud refuse to delete it (released by destroy)."""
 
+    delete_backups_props: Mapping[str, Mapping[str, Any]] = {}
+    """Resource type → the Python inputs a `destroy --delete-backups` sets so the cloud deletes
+    what it otherwise keeps (final snapshot, recovery points, logs); the types' retain_on_delete
+    is turned off too (stacks/program.py), in a targeted update before the destroy."""
+
     # --- the offline engine ---------------------------------------------------------------
 
     def fake_outputs(self, type_: str, name: str, state: dict[str, Any]) -> dict[str, Any]:
@@ -128,8 +145,10 @@ class Cloud(ABC):
         """Admin credentials from outputs written before StackOutputs had a schema."""
 
     @abstractmethod
-    def destroy_keeps(self, d: "Deployment", stack: str) -> str:
-        """What a production destroy keeps, in one sentence for the confirmation prompt."""
+    def destroy_keeps(self, d: "Deployment", outputs: Mapping[str, Any], delete_backups: bool) -> list[Kept]:
+        """What a destroy of `d` leaves in the cloud, identified from the stack's `outputs`
+        (described from `d` where an output is missing); `delete_backups` is the council's
+        `--delete-backups`."""
 
     # --- what people read -----------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from councilkit.stacks.outputs import SCHEMA_VERSION
 
 METADATA_OUTPUT = "councilkit"
 RELEASE_PROTECTION_KEY = "release-protection"
+DELETE_BACKUPS_KEY = "delete-backups"
 
 
 def metadata(d) -> dict[str, Any]:
@@ -49,6 +50,23 @@ def release_protection(protection_props) -> None:
         return pulumi.ResourceTransformationResult(props={**args.props, prop: False}, opts=args.opts)
 
     pulumi.runtime.register_stack_transformation(unprotect)
+
+
+def delete_backups(table) -> None:
+    """Register a transformation that makes the cloud delete what a destroy otherwise keeps
+    (`destroy --delete-backups`): `table` (the adapter's `delete_backups_props`) maps each type
+    to the inputs to set; those resources also lose retain_on_delete, since Pulumi only deletes
+    a retained resource once an update has set it false (pulumi.com docs, retainOnDelete)."""
+    import pulumi
+
+    def delete_them(args: pulumi.ResourceTransformationArgs):
+        props = table.get(args.type_)
+        if props is None:
+            return None
+        opts = pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(retain_on_delete=False))
+        return pulumi.ResourceTransformationResult(props={**args.props, **props}, opts=opts)
+
+    pulumi.runtime.register_stack_transformation(delete_them)
 
 
 def deployment_from_config(folder: Path, config) -> Any:
@@ -90,6 +108,8 @@ def run(folder: Path) -> None:
         )
     if config.get_bool(RELEASE_PROTECTION_KEY):
         release_protection(cloud_for(d.cloud).protection_props)
+    if config.get_bool(DELETE_BACKUPS_KEY):
+        delete_backups(cloud_for(d.cloud).delete_backups_props)
     for key, value in build(d).exports().items():
         pulumi.export(key, value)
     pulumi.export(METADATA_OUTPUT, metadata(d))

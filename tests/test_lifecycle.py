@@ -19,7 +19,7 @@ import pytest
 
 from councilkit.blueprints.deployment import build_deployment
 from councilkit.cli import automation
-from councilkit.stacks.aws.settings import final_snapshot_id
+from councilkit.stacks.aws.settings import final_snapshot_prefix
 from councilkit.stacks.cloud import CLOUDS
 from councilkit.cli.newstack import new_stack
 
@@ -170,6 +170,7 @@ ONE_OFF = {
 
 class FakeStack:
     deployed: dict = {}  # the outputs of the last deploy, before this `up`
+    state: list = []  # URNs in the stack's state (what `destroy` may target)
 
     def __init__(self, name, log):
         self.name, self.log = name, log
@@ -190,6 +191,12 @@ class FakeStack:
 
     def destroy(self, **kwargs):
         self.log.append(("destroy", kwargs))
+
+    def export_stack(self):
+        from pulumi.automation import Deployment
+
+        self.log.append(("export_stack",))
+        return Deployment(version=3, deployment={"resources": [{"urn": u} for u in self.state]})
 
     def refresh(self, **kwargs):
         self.log.append(("refresh", kwargs))
@@ -327,7 +334,8 @@ def test_outputs_selects_the_existing_stack_and_says_where_credentials_are(fake_
 def test_trial_destroy_with_yes_destroys_without_touching_protection(fake_automation, folder, capsys):
     code, _, err = main(["destroy", str(folder), "--yes"], capsys)
     assert code == 0, err
-    assert [c[0] for c in fake_automation] == ["select_stack", "destroy"]
+    assert [c[0] for c in fake_automation] == ["select_stack", "outputs", "select_stack", "destroy"]
+    assert (folder / "RETIRED.md").is_file(), "tests/test_destroy.py checks what it says"
 
 
 def test_trial_destroy_asks_first_and_no_means_nothing_is_destroyed(fake_automation, folder, capsys):
@@ -339,30 +347,35 @@ def test_trial_destroy_asks_first_and_no_means_nothing_is_destroyed(fake_automat
 def test_production_destroy_wants_the_stack_name_typed(fake_automation, production, capsys):
     code, _, err = main(["destroy", str(production)], capsys, stdin="yes\n")
     assert code == 2
-    # The snapshot the stack really keeps (stacks/aws/settings.py), not a name derived from the stack.
+    # The snapshot the stack really keeps (stacks/aws/settings.py); without outputs, how to find it.
     d = build_deployment("nextcloud", cloud="aws", tier="production", council="Borsetshire County Council")
-    assert f"final snapshot {final_snapshot_id(d)} is taken and kept" in err
-    assert final_snapshot_id(d).startswith("ck-borsetshire-county-council-nextcloud-p")
+    assert f"final database snapshot (RDS): <SNAPSHOT_ID> (not in the stack's outputs: the snapshot named " \
+           f"{final_snapshot_prefix(d)}<8 hex digits>); until you delete it" in err
+    assert final_snapshot_prefix(d).startswith("ck-borsetshire-county-council-nextcloud-p")
     assert err.strip().splitlines()[-1].endswith(
         "error: destroy: 'yes' is not the stack name borsetshire-county-council-nextcloud-production; "
         "nothing was destroyed"
     )
-    assert fake_automation == [], "Pulumi is not even opened"
+    assert [c[0] for c in fake_automation] == ["select_stack", "outputs"], "only the outputs were read"
 
 
-def test_production_destroy_releases_deletion_protection_then_destroys(fake_automation, production, capsys):
+def test_production_destroy_releases_deletion_protection_then_destroys(
+    fake_automation, production, capsys, monkeypatch
+):
     stack = "borsetshire-county-council-nextcloud-production"
-    code, _, err = main(["destroy", str(production)], capsys, stdin=f"{stack}\n")
-    assert code == 0, err
-    calls = [c[0] for c in fake_automation]
-    assert calls == ["select_stack", "set_config", "up", "destroy", "remove_config"]
-    assert fake_automation[1] == ("set_config", "councilkit:release-protection", "true", False)
-    targets = fake_automation[2][1]["target"]
-    assert targets == sorted([
+    protected = sorted([
         f"urn:pulumi:{stack}::councilkit::councilkit:aws:Database$aws:rds/instance:Instance::nextcloud-db",
         f"urn:pulumi:{stack}::councilkit::councilkit:aws:Edge$aws:lb/loadBalancer:LoadBalancer::nextcloud-alb",
     ])
-    assert fake_automation[4] == ("remove_config", "councilkit:release-protection")
+    monkeypatch.setattr(FakeStack, "state", protected)
+    code, _, err = main(["destroy", str(production)], capsys, stdin=f"{stack}\n")
+    assert code == 0, err
+    calls = [c[0] for c in fake_automation]
+    assert calls == ["select_stack", "outputs", "select_stack", "export_stack", "set_config", "up", "destroy",
+                     "remove_config"]
+    assert fake_automation[4] == ("set_config", "councilkit:release-protection", "true", False)
+    assert fake_automation[5][1]["target"] == protected
+    assert fake_automation[7] == ("remove_config", "councilkit:release-protection")
 
 
 def test_a_failed_pulumi_run_is_one_error_line_with_its_reason(fake_automation, folder, capsys, monkeypatch):

@@ -86,44 +86,85 @@ def refresh(stack_dir, backend):
     automation.refresh(session, _console())
 
 
-def protected_urns(d) -> list[str]:
-    """URNs whose deletion protection must be released first: production resources of the types
-    the cloud adapter says the cloud refuses to delete while protected."""
+def protected_urns(d, delete_backups: bool = False) -> list[str]:
+    """URNs the targeted update before a production destroy must change: resources of the types
+    the cloud refuses to delete while protected, and with `delete_backups` those that hold what
+    a destroy otherwise keeps (the adapter's tables)."""
     from councilkit.cli.planning import plan_deployment
     from councilkit.stacks.cloud import cloud_for
 
-    props = cloud_for(d.cloud).protection_props
-    if not d.production or not props:
+    cloud = cloud_for(d.cloud)
+    types = set(cloud.protection_props) | (set(cloud.delete_backups_props) if delete_backups else set())
+    if not d.production or not types:
         return []
-    return sorted(r.urn for r in plan_deployment(d).resources if r.type in props)
+    return sorted(r.urn for r in plan_deployment(d).resources if r.type in types)
 
 
-def confirm_destroy(d, stack: str) -> None:
+def keeps_text(d, kept, delete_backups: bool, otherwise_kept) -> list[str]:
+    """What the prompt says is kept, and where; `otherwise_kept` is what a destroy without
+    --delete-backups would keep (so the council sees what it chose to delete too)."""
+    from councilkit.stacks.cloud import cloud_for
+
+    lines = []
+    if delete_backups:
+        deleted = [k.what for k in otherwise_kept if k not in kept]
+        if deleted:
+            lines.append("--delete-backups: also deleted, for good: " + "; ".join(deleted) + ".")
+        elif not cloud_for(d.cloud).delete_backups_props:
+            lines.append(f"--delete-backups deletes nothing more on {cloud_for(d.cloud).title} yet.")
+    if kept:
+        lines.append("Kept in the cloud (RETIRED.md will say how to delete each later):")
+        lines += [f"  - {k.what}: {k.identifier}; {k.until}" for k in kept]
+    else:
+        lines.append("Nothing of it is kept.")
+    return lines
+
+
+def confirm_destroy(d, stack: str, kept=(), delete_backups: bool = False, otherwise_kept=()) -> None:
+    """Say exactly what goes and what stays before anything is destroyed; production wants the
+    stack's name typed, a trial a yes."""
     from councilkit.blueprints.errors import UserError
 
     where = f"{d.blueprint.app.name} for {d.council}, {d.cloud} {d.region}"
+    what = "PRODUCTION stack" if d.production else "trial stack"
+    click.echo(f"This destroys {what} {stack} ({where}). It cannot be undone.", err=True)
+    for line in keeps_text(d, list(kept), delete_backups, list(otherwise_kept)):
+        click.echo(line, err=True)
     if d.production:
-        from councilkit.stacks.cloud import cloud_for
-
-        keep = cloud_for(d.cloud).destroy_keeps(d, stack)
-        click.echo(f"This destroys PRODUCTION stack {stack} ({where}). {keep}", err=True)
         typed = click.prompt("Type the stack name to destroy it", err=True)
         if typed.strip() != stack:
             raise UserError(f"destroy: {typed.strip()!r} is not the stack name {stack}; nothing was destroyed")
     else:
-        click.confirm(f"Destroy trial stack {stack} ({where})? Nothing of it is kept", abort=True, err=True)
+        click.confirm(f"Destroy {stack}?", abort=True, err=True)
 
 
 @click.command()
 @stack_dir
 @backend
 @click.option("--yes", is_flag=True, help="Do not ask (production otherwise asks you to type the stack name).")
-def destroy(stack_dir, backend, yes):
-    """Destroy a deployed stack; production asks for its name and keeps the final DB snapshot."""
-    from councilkit.cli import automation
+@click.option("--delete-backups", is_flag=True,
+              help="Also delete what a destroy keeps (final DB snapshot, backup recovery points, logs).")
+def destroy(stack_dir, backend, yes, delete_backups):
+    """Destroy a deployed stack, then record in the folder (RETIRED.md, retired.json) what was
+    deleted and what was kept; production asks for its name and keeps its backups unless
+    --delete-backups."""
+    from councilkit.cli import automation, retire
+    from councilkit.stacks.cloud import cloud_for
 
     session = automation.prepare(stack_dir, backend, cloud_credentials=True)
     d = session.deployment
-    if not yes:
-        confirm_destroy(d, session.stack)
-    automation.destroy(session, _console(), protected_urns(d))
+    values = automation.outputs(session)  # the names of what is kept, said before and recorded after
+    cloud = cloud_for(d.cloud)
+    kept = cloud.destroy_keeps(d, values, delete_backups)
+    otherwise = cloud.destroy_keeps(d, values, False) if delete_backups else kept
+    if yes:
+        for line in keeps_text(d, kept, delete_backups, otherwise):
+            click.echo(line, err=True)
+    else:
+        confirm_destroy(d, session.stack, kept, delete_backups, otherwise)
+    deleted = automation.destroy(session, _console(), protected_urns(d, delete_backups), delete_backups)
+    region = str(values.get("region") or d.region)
+    human, machine = retire.write(session.folder.path,
+                                  retire.record(d, session.stack, region, kept, deleted, delete_backups))
+    click.echo(f"destroyed {session.stack}: {len(deleted)} resources deleted, {len(kept)} kept")
+    click.echo(f"record: {human} (and {machine.name} beside it)")

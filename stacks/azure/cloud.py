@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from councilkit.blueprints.clouds import facts
-from councilkit.stacks.cloud import Cloud, ExitTools
+from councilkit.stacks.cloud import Cloud, ExitTools, Kept
 from councilkit.stacks.outputs import AdminCredentials
 
+from . import names
 from .offline import INVOKE_RESULTS, azure_outputs
 
 READ_SECRET = ("az keyvault secret show --vault-name {vault} --name <secret> "
@@ -60,8 +61,20 @@ class AzureCloud(Cloud):
         return AdminCredentials("Azure Key Vault", vault, {str(n): str(n) for n in names},
                                 raw.get("how") or read_secret_command(str(vault)))
 
-    def destroy_keeps(self, d, stack: str) -> str:
-        return "Azure keeps no final database snapshot: take a backup first (RUNBOOK.md)."
+    # Empty: issue 12 fills it (Recovery Services items, Key Vault), so --delete-backups
+    # changes nothing on Azure yet, and the destroy prompt says so.
+    delete_backups_props: Mapping[str, Mapping[str, Any]] = {}
+
+    def destroy_keeps(self, d, outputs: Mapping[str, Any], delete_backups: bool) -> list[Kept]:
+        """Azure keeps no final database snapshot (take a dump first, RUNBOOK.md). What it does
+        keep is the Key Vault: soft-deleted with purge protection, it stays (name reserved) for
+        its soft-delete retention (secrets.py: 90 days production, 7 trial) and cannot be
+        purged early (learn.microsoft.com Key Vault soft-delete overview; PSRule
+        Azure.KeyVault.PurgeProtect: "vaults and vault items can no longer be purged")."""
+        vault = str(outputs.get("key_vault") or names.key_vault(d))
+        days = 90 if d.production else 7
+        return [Kept("Key Vault (soft-deleted, purge protection on)", vault,
+                     f"{days} days after the destroy, its name reserved until then; no one can purge it sooner")]
 
     def exit_tools(self, d) -> ExitTools:
         return ExitTools(database_from="a Container Apps job in the app's network",
