@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .settings import DAILY_RETENTION_DAYS, DATABASE_BACKUP_DAYS, MONTHLY_RETENTION_DAYS, final_snapshot_id
+from .settings import DAILY_RETENTION_DAYS, DATABASE_BACKUP_DAYS, MONTHLY_RETENTION_DAYS, final_snapshot_prefix
 
 
 def runbook(d, stack: str) -> dict[str, Any]:
@@ -41,5 +41,7 @@ def runbook(d, stack: str) -> dict[str, Any]:
         ),
         "destroy_production": "Deletion protection on the database and the load balancer is turned off "
         "first (a targeted update), then everything is destroyed except the database's final snapshot "
-        f"`{final_snapshot_id(d)}`, which AWS keeps until you delete it.",
+        f"`{final_snapshot_prefix(d)}<8 hex digits>` (the exact name is the stack output `final_snapshot`, "
+        "unique to this database so a re-created stack never collides with it), which AWS keeps until "
+        "you delete it.",
     }
