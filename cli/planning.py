@@ -36,11 +36,27 @@ def assess(plan: Plan, d: Deployment):
     return report, cost
 
 
+def deployability(plan: Plan, d: Deployment):
+    """The provider and API rules of the deployment's cloud over the plan (stacks/deployability).
+
+    Run on every plan, cached or fresh: it is cheap (milliseconds) and not part of a cache entry,
+    so a cached plan is checked by the rules of the code that reads it, never by a stale verdict."""
+    from councilkit.stacks.deployability import report
+
+    return report(plan, d.cloud)
+
+
 def plan_extras(plan: Plan, d: Deployment, assessed=None) -> dict:
     """The plan JSON's `policy` and `cost` keys (DESIGN.md)."""
     report, cost = assessed or assess(plan, d)
     return {"policy": report.as_json(), "cost": cost.as_json()}
 
 
-def write_plan(plan: Plan, d: Deployment, path: str | Path, assessed=None) -> None:
-    write_atomically(Path(path), dumps(plan_document(plan, d, plan_extras(plan, d, assessed))))
+def document_extras(plan: Plan, d: Deployment, assessed=None, checked=None) -> dict:
+    """Every councilkit key of the plan JSON: `policy`, `cost` and `deployability`."""
+    checked = checked if checked is not None else deployability(plan, d)
+    return {**plan_extras(plan, d, assessed), "deployability": checked.as_json()}
+
+
+def write_plan(plan: Plan, d: Deployment, path: str | Path, assessed=None, checked=None) -> None:
+    write_atomically(Path(path), dumps(plan_document(plan, d, document_extras(plan, d, assessed, checked))))

@@ -129,6 +129,11 @@ class Cloud(ABC):
     invoke_results: Mapping[str, Mapping[str, Any]] = {}
     """Data-source calls a stack makes while planning, answered with values of the right shape."""
 
+    def deployability_rules(self) -> tuple:
+        """The provider and API constraints the mocks do not enforce (`<package>.deployability.RULES`,
+        stacks/deployability), checked on every plan and by the policy pack."""
+        return tuple(self._module("deployability").RULES)
+
     # --- deploying ------------------------------------------------------------------------
 
     def credentials_missing(self, env: Mapping[str, str]) -> str | None:

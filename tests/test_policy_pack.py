@@ -20,12 +20,14 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from councilkit.stacks.cloud import CLOUDS
 from councilkit.stacks.policy import CONTROLS
 
 from helpers import planned
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK = ROOT / "stacks" / "policy" / "pack"
+DEPLOYABILITY = [r for c in CLOUDS.values() for r in c.deployability_rules()]
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +74,7 @@ def test_pack_project_file_runs_with_the_python_councilkit_is_installed_in():
 
 def test_every_control_is_a_policy_of_the_pack(pack):
     policies = {p.name: p for p in pack.policies()}
-    assert set(policies) == {c.id for c in CONTROLS}
+    assert set(policies) == {c.id for c in CONTROLS} | {r.id for r in DEPLOYABILITY}
     for c in CONTROLS:
         p = policies[c.id]
         assert isinstance(p, ResourceValidationPolicy if c.scope == "resource" else StackValidationPolicy), c.id
@@ -120,3 +122,60 @@ def test_the_pack_finds_no_mandatory_violation_in_real_plans(pack, cloud, tier):
             for r in plan.resources:
                 found += [(policy.name, m) for m, _ in _validate(policy, r.type, r.inputs, r.name, r.urn)]
     assert [f for f in found if f[0] in mandatory] == []
+
+
+# --- deployability rules in the pack ----------------------------------------------------------
+
+def test_every_deployability_rule_is_a_mandatory_policy_of_the_pack(pack):
+    policies = {p.name: p for p in pack.policies()}
+    for rule in DEPLOYABILITY:
+        p = policies[rule.id]
+        assert p.enforcement_level == EnforcementLevel.MANDATORY, "the cloud would refuse it: never advisory"
+        assert isinstance(p, ResourceValidationPolicy if rule.scope == "resource" else StackValidationPolicy)
+        assert rule.source in p.description
+
+
+def test_a_planted_bad_security_group_rule_is_reported_by_the_packs_policy(pack):
+    _, plan = planned("nextcloud", "aws", "production")
+    sg = next(r for r in plan.resources if r.type == "aws:ec2/securityGroup:SecurityGroup" and r.inputs.get("ingress"))
+    policy = next(p for p in pack.policies() if p.name == "AWS-DEP-001")
+    assert _validate(policy, sg.type, sg.inputs, sg.name, sg.urn) == []
+    bad = {**sg.inputs, "ingress": [{**sg.inputs["ingress"][0], "description": "from King's Lynn"}]}
+    ((message, urn),) = _validate(policy, sg.type, bad, sg.name, sg.urn)
+    assert urn == sg.urn and message.startswith("AWS-DEP-001 ")
+    assert "ingress[0].description = \"from King's Lynn\"" in message and "validSecurityGroupRuleDescription" in message
+    assert _validate(policy, "aws:s3/bucket:Bucket", bad) == [], "other types are not its business"
+
+
+def test_an_unknown_value_in_a_preview_is_skipped_by_the_pack(pack):
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+    policy = next(p for p in pack.policies() if p.name == "AWS-DEP-005")
+    props = unknown_checking_proxy({"name": UNKNOWN_STRING_VALUE, "internal": False})
+    assert _validate(policy, "aws:lb/loadBalancer:LoadBalancer", props) == []
+    assert len(_validate(policy, "aws:lb/loadBalancer:LoadBalancer", {"name": "internal-council"})) == 1
+
+
+def test_a_stack_rule_follows_the_parameter_group_in_the_pack(pack):
+    _, plan = planned("nextcloud", "aws", "production")
+    policy = next(p for p in pack.policies() if p.name == "AWS-DEP-018")
+    db = plan.one("aws:rds/instance:Instance")
+
+    def items(resources):
+        out = {}
+        for r in resources:
+            out[r.urn] = PolicyResource(r.type, {**r.inputs, **r.identities}, r.urn, r.name, _options(), None, None, [], {})
+        for r in resources:
+            out[r.urn].property_dependencies = {k: [out[u] for u in v if u in out] for k, v in r.property_dependencies.items()}
+        return list(out.values())
+
+    def run(resources):
+        seen = []
+        policy.validate(StackValidationArgs(items(resources), {}, {}), lambda m, urn=None: seen.append((m, urn)))
+        return seen
+
+    assert run(plan.resources) == []
+    older = [r if r.urn != db.urn else type(r)(**{**r.__dict__, "inputs": {**r.inputs, "engineVersion": "15"}})
+             for r in plan.resources]
+    ((message, urn),) = run(older)
+    assert urn == db.urn and "family postgres16" in message and "needs postgres15" in message

@@ -30,21 +30,29 @@ def _console():
 @stack_dir
 @backend
 @secrets_provider
-@click.option("--allow-failures", is_flag=True, help="Deploy even if a mandatory policy control fails.")
+@click.option("--allow-failures", is_flag=True,
+              help="Deploy even if a mandatory policy control fails (never with a deployability violation).")
 def up(stack_dir, backend, secrets_provider, allow_failures):
     """Deploy (or update) a stack folder: needs the pulumi CLI, credentials and a passphrase.
 
-    The offline plan is checked against the UK baseline first: a failed mandatory control stops
-    the deployment (exit 1) unless --allow-failures.
+    The offline plan is checked first: a deployability violation (a request the cloud would
+    refuse) always stops the deployment (exit 1) before Pulumi is called; a failed mandatory
+    control of the UK baseline does too, unless --allow-failures.
     """
-    from councilkit.cli import automation, one_off, policy_view
+    from councilkit.cli import automation, deployability_view, one_off, policy_view
     from councilkit.cli.plan_view import summary_line
-    from councilkit.cli.planning import assess, plan_deployment
+    from councilkit.cli.planning import assess, deployability, plan_deployment
 
     session = automation.prepare(stack_dir, backend, cloud_credentials=True, deploying=True,
                                  secrets_provider=secrets_provider)
     d = session.deployment
     plan = plan_deployment(d)  # afresh, never cached: this is what the engine is about to deploy
+    checked = deployability(plan, d)
+    if checked.violations:  # the cloud would refuse it: no --allow-failures, no Pulumi call
+        for v in checked.violations:
+            click.echo(f"  {v.line()}", err=True)
+        click.echo(deployability_view.refusal(checked), err=True)
+        raise SystemExit(1)
     report, _ = assess(plan, d)
     if report.mandatory_failures and not allow_failures:
         click.echo(policy_view.refusal(report), err=True)

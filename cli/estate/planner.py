@@ -81,12 +81,23 @@ def _deployment(entry: Entry):
     )
 
 
-def _outcome(entry: Entry, d, resources: int, extras: dict, cached: bool) -> Outcome:
+def _outcome(entry: Entry, d, resources: int, extras: dict, cached: bool, checked=None) -> Outcome:
     summary = summarise(extras)
     failed = summary["policy"]["mandatory_failed"]
-    return Outcome(entry, not failed, version=d.blueprint.version, stack=d.stack_name, resources=resources,
-                   summary=summary, cached=cached,
-                   error=f"{failed} mandatory policy control(s) failed" if failed else None)
+    refused = len(checked.violations) if checked is not None else 0
+    if checked is not None:
+        summary["deployability"] = {"rules": checked.rules, "violations": refused}
+    errors = [f"{refused} deployability violation(s): the cloud would refuse them"] if refused else []
+    errors += [f"{failed} mandatory policy control(s) failed"] if failed else []
+    return Outcome(entry, not (failed or refused), version=d.blueprint.version, stack=d.stack_name,
+                   resources=resources, summary=summary, cached=cached, error="; ".join(errors) or None)
+
+
+def _checked(plan, d):
+    """The deployability report of a plan (or of a cached plan document's resources)."""
+    from councilkit.stacks.deployability import report
+
+    return report(plan, d.cloud)
 
 
 def _guarded(entry: Entry, step: Callable[[], Outcome | None]) -> Outcome | None:
@@ -103,14 +114,18 @@ def _from_cache(entry: Entry, d, json_dir: str | None, use_cache: bool) -> Outco
     from councilkit.cli.plan_cache import cached_entry
     from councilkit.cli.plan_json import dumps, write_atomically
 
+    from councilkit.stacks.plan import plan_from_document
+
     hit = cached_entry(d, use_cache, with_plan=False)
     if hit is None:
         return None
+    # Checked again from the cached document: entries hold no deployability verdict.
+    checked = _checked(plan_from_document(hit.document), d)
     if json_dir:
         path = Path(json_dir) / f"{d.stack_name}.json"
         if not (hit.plan_json_sha256 and _holds(path, hit.plan_json_sha256)):
-            write_atomically(path, dumps(hit.full_document()))
-    return _outcome(entry, d, hit.resource_count, hit.extras, cached=True)
+            write_atomically(path, dumps({**hit.full_document(), "deployability": checked.as_json()}))
+    return _outcome(entry, d, hit.resource_count, hit.extras, cached=True, checked=checked)
 
 
 def _holds(path: Path, sha256: str) -> bool:
@@ -142,13 +157,14 @@ def plan_entry(entry: Entry, json_dir: str | None = None, use_cache: bool = True
 
         plan = planning.plan_deployment(d)
         extras = planning.plan_extras(plan, d)
+        checked = _checked(plan, d)
         text = None
         if json_dir:  # as planning.write_plan writes it
-            text = dumps(plan_document(plan, d, extras))
+            text = dumps(plan_document(plan, d, {**extras, "deployability": checked.as_json()}))
             write_atomically(Path(json_dir) / f"{d.stack_name}.json", text)
         if plan_cache.enabled(use_cache) and plan_cache._real_engine():
             plan_cache.store(plan_cache.cache_key(d), d, plan, extras, text)
-        return _outcome(entry, d, len(plan.resources), extras, cached=False)
+        return _outcome(entry, d, len(plan.resources), extras, cached=False, checked=checked)
 
     from councilkit.cli.offline import collector_paused
 

@@ -21,6 +21,9 @@ def _policy(o: Outcome) -> str:
     p = o.summary.get("policy")
     if not p:
         return "-"
+    refused = o.summary.get("deployability", {}).get("violations")
+    if refused:
+        return f"[red]{refused} deployability violation(s)[/]"
     if p["mandatory_failed"]:
         return f"[red]{p['mandatory_failed']} mandatory failed[/]"
     return f"ok, {p['passed']} passed" + (f", {p['waived']} waived" if p["waived"] else "")

@@ -11,6 +11,12 @@ resources with their outputs, so a control that follows references (an ARN, an i
 known: during `pulumi preview` of resources not yet created Pulumi reports such a control as
 "can't run during preview", and `pulumi up` runs it with the real values.
 
+The pack also enforces every deployability rule (stacks/deployability, `AWS-DEP-*`, `AZR-DEP-*`:
+what the provider or the cloud's API refuses) as a mandatory policy named by the rule's id, so a
+real preview checks exactly what `councilkit plan` checks offline. Rules that read one resource
+are ResourceValidationPolicy; the few that follow a reference (an RDS instance's parameter group)
+are StackValidationPolicy. Unknown values are skipped, as offline.
+
 Importing this module builds the policies without serving them (the tests do that); Pulumi runs it
 as `__main__`, which starts the pack's analyzer server.
 """
@@ -32,6 +38,8 @@ from pulumi_policy import (
 )
 
 from councilkit.blueprints.clouds import cloud_of_type
+from councilkit.stacks.cloud import CLOUDS
+from councilkit.stacks.deployability import Rule, violations
 from councilkit.stacks.policy import CONTROLS, Control, Facts
 from councilkit.stacks.policy.model import REQUIRED_TAGS, TRIAL_TAG, UK_REGIONS
 
@@ -48,10 +56,12 @@ CONFIG = PolicyConfigSchema(
 class PackResource:
     """What a control reads, taken from pulumi-policy's args (props in the provider's wire names)."""
 
-    __slots__ = ("type", "urn", "name", "inputs")
+    __slots__ = ("type", "urn", "name", "inputs", "property_dependencies")
 
-    def __init__(self, type_: str, urn: str, name: str, inputs: Mapping[str, Any]) -> None:
+    def __init__(self, type_: str, urn: str, name: str, inputs: Mapping[str, Any],
+                 property_dependencies: Mapping[str, list[str]] | None = None) -> None:
         self.type, self.urn, self.name, self.inputs = type_, urn, name, inputs
+        self.property_dependencies = dict(property_dependencies or {})
 
 
 def _cloud_of(resources: Iterable[PackResource]) -> str | None:
@@ -135,15 +145,56 @@ def policy_of(control: Control):
     return StackValidationPolicy(validate=_stack_validation(control), **common)
 
 
+def deployability_rules() -> list[Rule]:
+    """Every cloud's deployability rules, in id order."""
+    return sorted((r for cloud in CLOUDS.values() for r in cloud.deployability_rules()), key=lambda r: r.id)
+
+
+def _pack_resource(r) -> PackResource:
+    """A stack policy's resource, with its property dependencies as URNs (for `related`)."""
+    deps = {prop: [d.urn for d in targets] for prop, targets in (getattr(r, "property_dependencies", None) or {}).items()}
+    return PackResource(r.resource_type, r.urn, r.name, r.props, deps)
+
+
+def _report_rule(rule: Rule, resources: list[PackResource], report_violation) -> None:
+    for v in violations(resources, [rule]):
+        report_violation(f"{rule.id} {rule.title}: {v.input} = {v.value!r}: {v.message} "
+                         f"(the cloud would refuse it; source: {rule.source})", v.urn)
+
+
+def rule_policy_of(rule: Rule):
+    """The mandatory policy enforcing one deployability rule."""
+    common = dict(
+        name=rule.id,
+        description=f"{rule.title}. Source: {rule.source}",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        display_name=rule.title[:100],
+        severity=Severity.HIGH,
+        tags=["deployability", *rule.types],
+    )
+    if rule.scope == "resource":
+        def validate(args, report_violation):
+            if args.resource_type in rule.types:
+                _report_rule(rule, [PackResource(args.resource_type, args.urn, args.name, args.props)], report_violation)
+
+        return ResourceValidationPolicy(validate=validate, **common)
+
+    def validate_stack(args, report_violation):
+        _report_rule(rule, [_pack_resource(r) for r in args.resources], report_violation)
+
+    return StackValidationPolicy(validate=validate_stack, **common)
+
+
 def policies() -> list:
-    return [policy_of(c) for c in sorted(CONTROLS, key=lambda c: c.id)]
+    return [policy_of(c) for c in sorted(CONTROLS, key=lambda c: c.id)] + [
+        rule_policy_of(r) for r in deployability_rules()]
 
 
 if __name__ == "__main__":
     PolicyPack(
         name=PACK_NAME,
         policies=policies(),
-        description="councilkit UK baseline: the controls `councilkit plan` checks offline",
+        description="councilkit UK baseline and deployability rules: what `councilkit plan` checks offline",
         provider="AWS and Azure",
         enforcement_level=EnforcementLevel.ADVISORY,
     )
