@@ -107,6 +107,27 @@ class Container(Strict):
     health_check: HealthCheck | None = None
     mounts: list[str] | None = Field(default=None, description="names in `files`; default all")
     user: str | None = None
+    read_only_root: bool = Field(
+        default=False,
+        description="run with a read-only root filesystem (CIS Docker 5.12); only where the image "
+        "writes nowhere but `writable_paths` and the shared `files`",
+    )
+    writable_paths: list[str] = Field(
+        default_factory=list,
+        description="absolute paths given an empty scratch directory per task when read_only_root; "
+        "on AWS Fargate it is a bind mount owned by root with mode 0755 unless the image declares "
+        "the path a VOLUME (ECS developer guide, 'Use bind mounts with Amazon ECS')",
+    )
+
+    @field_validator("writable_paths")
+    @classmethod
+    def _absolute(cls, value: list[str]) -> list[str]:
+        for path in value:
+            if not path.startswith("/") or path.rstrip("/") == "" or ".." in path.split("/"):
+                raise ValueError(f"writable path {path!r} must be an absolute path below /")
+        if len(set(value)) != len(value):
+            raise ValueError("writable_paths: each path once")
+        return value
 
     @field_validator("image")
     @classmethod
@@ -158,6 +179,8 @@ class Container(Strict):
             raise ValueError("a cron container needs schedule")
         if self.role != "cron" and self.schedule is not None:
             raise ValueError("only cron containers take schedule")
+        if self.writable_paths and not self.read_only_root:
+            raise ValueError("writable_paths are for a read_only_root container")
         return self
 
 

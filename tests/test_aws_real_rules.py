@@ -343,3 +343,33 @@ def test_production_databases_have_enhanced_monitoring():
     attached = [a.inputs["policyArn"] for a in plan.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
                 if a.inputs["role"] == role.identities["name"]]
     assert attached == ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"]
+
+
+def test_a_read_only_container_gets_a_scratch_directory_for_each_writable_path():
+    from pathlib import Path
+
+    fixtures = Path(__file__).parent / "fixtures" / "blueprints"
+    _, plan = planned("queue-app", "aws", "production", blueprint_dirs=(fixtures,))
+    tasks = {t.name.rsplit("-", 1)[-1]: t for t in plan.of_type("aws:ecs/taskDefinition:TaskDefinition")}
+    [backend] = container_definitions(tasks["backend"])
+    assert backend["readonlyRootFilesystem"] is True
+    scratch = {m["containerPath"]: m["sourceVolume"] for m in backend["mountPoints"] if m["sourceVolume"].startswith("scratch-")}
+    assert sorted(scratch) == ["/home/app/.cache", "/tmp"]
+    volumes = {v["name"]: v for v in tasks["backend"].inputs["volumes"]}
+    assert all(volumes[name] == {"name": name} for name in scratch.values())  # empty bind mounts
+    [frontend] = container_definitions(tasks["frontend"])
+    assert "readonlyRootFilesystem" not in frontend  # no shipped or fixture image is assumed read-only
+
+
+@pytest.mark.parametrize("bad,message", [
+    ({"writable_paths": ["/tmp"]}, "writable_paths are for a read_only_root container"),
+    ({"read_only_root": True, "writable_paths": ["tmp"]}, "must be an absolute path"),
+    ({"read_only_root": True, "writable_paths": ["/tmp", "/tmp"]}, "each path once"),
+])
+def test_writable_paths_are_checked_at_load(bad, message):
+    from pydantic import ValidationError
+
+    from councilkit.blueprints.model import Container
+
+    with pytest.raises(ValidationError, match=message):
+        Container(name="worker", role="worker", image="example/x:1.0", **bad)

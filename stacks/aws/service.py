@@ -62,6 +62,13 @@ def health_timing(grace_seconds: int, interval_seconds: int) -> dict:
     return {"startPeriod": start, "interval": interval, "retries": retries}
 
 
+def scratch_volumes(container: Container) -> list[tuple[str, str]]:
+    """(volume name, path) of a read-only container's writable paths: ECS bind mounts with no
+    host, i.e. empty directories on the task's ephemeral storage (ECS developer guide, "Bind
+    mount examples": "To provide an empty data volume")."""
+    return [(f"scratch-{i}", path) for i, path in enumerate(container.writable_paths)] if container.read_only_root else []
+
+
 def _tasks_of_cluster(cluster_arn: str) -> str:
     """arn:aws:ecs:R:A:cluster/NAME → arn:aws:ecs:R:A:task/NAME/* (the ECS task ARN format)."""
     return cluster_arn.replace(":cluster/", ":task/", 1) + "/*"
@@ -227,8 +234,13 @@ class Service(pulumi.ComponentResource):
             "mountPoints": [
                 {"sourceVolume": f.name, "containerPath": f.path, "readOnly": False}
                 for f in mounts_of(d, container)
+            ] + [
+                {"sourceVolume": name, "containerPath": path, "readOnly": False}
+                for name, path in scratch_volumes(container)
             ],
         }
+        if container.read_only_root:
+            definition["readonlyRootFilesystem"] = True
         if container.port:
             definition["portMappings"] = [{"containerPort": container.port, "protocol": "tcp"}]
         if container.health_check and container.health_check.host_header:
@@ -258,7 +270,7 @@ class Service(pulumi.ComponentResource):
                 ),
             )
             for f in mounts_of(d, container)
-        ]
+        ] + [aws.ecs.TaskDefinitionVolumeArgs(name=name) for name, _ in scratch_volumes(container)]
         return aws.ecs.TaskDefinition(
             f"{self._name}-{container.name}",
             family=f"{d.stack_name}-{container.name}"[:255],
