@@ -15,33 +15,90 @@ package, and a line in `CLOUDS` (docs/architecture.md walks through it).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from councilkit.blueprints.clouds import CloudFacts, cloud_of_type
 
 if TYPE_CHECKING:
     from councilkit.blueprints.deployment import Deployment
 
-    from .outputs import AdminCredentials, StackOutputs
+    from .outputs import AdminCredentials, DnsRecord, StackOutputs
 
 
 @dataclass(frozen=True)
 class Phase:
     """One step of going live: what `up` creates or waits for before the next step starts.
 
-    `target_types` limits the phase to resources of those types (and what they need); None is
-    the whole stack. `waits_for` says, in words, what the council sees while it waits.
+    `target_types` limits the phase to resources of those types (a component type stands for
+    everything registered under it) and what they need; None is the whole stack. `waits_for`
+    says, in words, what the council sees while it waits. `smoke`: after this phase the app is
+    checked from outside (`Cloud.smoke_target`); a failure is explained (`Cloud.diagnose`).
     """
 
     name: str
     description: str
     target_types: tuple[str, ...] | None = None
     waits_for: str = ""
+    smoke: bool = False
 
 
 WHOLE_STACK = Phase("deploy", "create or update every resource of the stack")
+
+
+@dataclass
+class GoLive:
+    """What a go-live hook may use: the deployment, its stack folder, the console to show
+    progress on, and the stack's state as the engine holds it now (read afresh on each call,
+    since every phase changes it)."""
+
+    deployment: "Deployment"
+    folder: Path
+    console: Any
+    read_state: Callable[[], list[dict]]
+    """The state's resources: dicts with `urn`, `type`, `parent`, `inputs`, `outputs`."""
+
+    def state(self) -> list[dict]:
+        return self.read_state()
+
+    def resources_of(self, type_: str) -> list[dict]:
+        return [r for r in self.read_state() if r.get("type") == type_]
+
+
+@dataclass
+class CouncilAction:
+    """Something only the council can do before `up` can go on (publish DNS records, push an
+    image). `up` shows it at once, writes the records into the stack folder, then polls `check`
+    every `every_seconds` while the wait lasts; `check` None means nothing to poll: `up` stops.
+
+    `check()` returns (done, status shown while waiting); it raises UserError when waiting can
+    no longer help (a certificate that failed)."""
+
+    what: str
+    records: list["DnsRecord"] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+    check: Callable[[], tuple[bool, str]] | None = None
+    every_seconds: float = 60.0
+    pending: str = ""
+    """What to say when the wait runs out (e.g. "the validation record is not visible yet")."""
+
+
+@dataclass(frozen=True)
+class SmokeTarget:
+    """Where the app is checked from outside once it is deployed, and what counts as healthy.
+
+    `via` is the load balancer's (or front door's) own address: while the domain does not
+    point at it yet, the check goes there with the domain as Host and TLS name, and `record`
+    says what the council must publish so the domain reaches it."""
+
+    url: str
+    healthy_codes: str
+    via: str = ""
+    record: "DnsRecord | None" = None
+    within_seconds: float = 300.0
+    every_seconds: float = 10.0
 
 
 @dataclass
@@ -109,8 +166,27 @@ class Cloud(ABC):
         return self._module("stack").build(d)
 
     def go_live_phases(self, d: "Deployment") -> list[Phase]:
-        """The phases of a first `up`, in order; the real-deploy work adds per-cloud ones."""
+        """The phases of a first `up`, in order, the last one the whole stack."""
         return [WHOLE_STACK]
+
+    # --- going live (hooks of `up`, around each phase) ------------------------------------
+
+    def phase_done(self, phase: Phase, live: GoLive) -> str | None:
+        """Why a targeted phase has nothing left to do (so `up` skips it), or None."""
+        return None
+
+    def after_phase(self, phase: Phase, live: GoLive) -> CouncilAction | None:
+        """Run after a phase's update: work of its own (build an image), or what the council
+        must do before the next phase can start."""
+        return None
+
+    def smoke_target(self, live: GoLive, values: Mapping[str, Any]) -> SmokeTarget | None:
+        """Where to check the deployed app from outside (after a `smoke` phase), or None."""
+        return None
+
+    def diagnose(self, live: GoLive, values: Mapping[str, Any]) -> list[str]:
+        """What the cloud says is failing (service events, stopped tasks, health, logs)."""
+        return []
 
     protection_props: Mapping[str, str] = {}
     """Resource type → the input that makes the cloud refuse to delete it (released by destroy)."""
