@@ -15,6 +15,10 @@ os.environ.setdefault("COUNCILKIT_CACHE_DIR", (_plans := __import__("tempfile").
 
 from helpers import planned, run_cli  # noqa: E402  (after the date pin, as before)
 
+# tests/acceptance deploys to a real AWS account: only `make acceptance`, which names the folder,
+# runs it (pytest collects a path named on the command line even when it is in collect_ignore).
+collect_ignore = ["acceptance"]
+
 
 @pytest.fixture
 def plan_of():
