@@ -380,33 +380,49 @@ def _model(service: str) -> dict:
     return botocore.session.get_session().get_service_model(service)
 
 
-@pytest.mark.parametrize("outputs", [PROD_OUTPUTS, {}], ids=["named", "described"])
-def test_every_aws_command_in_the_record_is_a_real_operation_with_its_required_parameters(outputs):
-    """AWS CLI commands are the API operations in kebab case (botocore.xform_name), their flags the
-    input members; checked against botocore 1.44.8's models, offline. `s3 rb` is the CLI's own."""
+def command_problems(command: str) -> list[str]:
+    """What is wrong with an AWS CLI command line, judged by botocore's API models: the command is
+    the operation in kebab case (botocore.xform_name, as the AWS CLI derives it), each flag an
+    input member, every required member given. `s3 rb` is the CLI's own command (no model)."""
     import botocore
 
+    words = shlex.split(command.replace("<", "'<").replace(">", ">'"))
+    if words[:1] != ["aws"] or words[3:5] != ["--region", "eu-west-2"]:
+        return [f"not `aws SERVICE OP --region ...`: {command}"]
+    service, op, flags = words[1], words[2], dict(zip(words[5::2], words[6::2]))
+    if (service, op) == ("s3", "rb"):
+        return ["rb --force fails on a versioned bucket"] if "--force" in words else []
+    model = _model(service)
+    names = {botocore.xform_name(o, "-"): o for o in model.operation_names}
+    if op not in names:
+        return [f"no operation {service} {op}"]
+    shape = model.operation_model(names[op]).input_shape
+    members = {"--" + botocore.xform_name(m, "-") for m in shape.members}
+    given = {k for k in flags if k not in ("--query", "--output")}
+    required = {"--" + botocore.xform_name(m, "-") for m in shape.required_members}
+    return [f"{service} {op}: no parameter {f}" for f in sorted(given - members)] + \
+           [f"{service} {op}: {f} is required" for f in sorted(required - given)]
+
+
+@pytest.mark.parametrize("outputs", [PROD_OUTPUTS, {}], ids=["named", "described"])
+def test_every_aws_command_in_the_record_is_a_real_operation_with_its_required_parameters(outputs):
+    """Checked against botocore 1.44.8's models, offline."""
     from councilkit.blueprints.deployment import build_deployment
 
     d = build_deployment("nextcloud", cloud="aws", tier="production", **COUNCIL)
     commands = [c for k in CLOUDS["aws"].destroy_keeps(d, outputs, False) for c in k.delete if not c.startswith("#")]
     assert len(commands) == 6
-    for command in commands:
-        words = shlex.split(command.replace("<", "'<").replace(">", ">'"))
-        assert words[0] == "aws" and words[3:5] == ["--region", "eu-west-2"], command
-        service, op, flags = words[1], words[2], dict(zip(words[5::2], words[6::2]))
-        if (service, op) == ("s3", "rb"):
-            assert "--force" not in command, "a versioned bucket: rb --force would fail on its versions"
-            assert words[5].startswith("s3://")
-            continue
-        model = _model(service)
-        names = {botocore.xform_name(o, "-"): o for o in model.operation_names}
-        assert op in names, command
-        shape = model.operation_model(names[op]).input_shape
-        members = {"--" + botocore.xform_name(m, "-"): m for m in shape.members}
-        own = {k for k in flags if k not in ("--query", "--output")}
-        assert own <= set(members), (command, own - set(members))
-        assert {"--" + botocore.xform_name(m, "-") for m in shape.required_members} <= own, command
+    assert [p for c in commands for p in command_problems(c)] == []
+
+
+@pytest.mark.parametrize("bad, caught", [
+    ("aws rds delete-db-snapshot --region eu-west-2 --db-snapshot-id x", "no parameter --db-snapshot-id"),
+    ("aws rds delete-snapshot --region eu-west-2 --db-snapshot-identifier x", "no operation rds delete-snapshot"),
+    ("aws backup delete-recovery-point --region eu-west-2 --recovery-point-arn a", "--backup-vault-name is required"),
+    ("aws s3 rb --region eu-west-2 s3://b --force", "versioned bucket"),
+])
+def test_the_command_check_catches_a_planted_mistake(bad, caught):
+    assert any(caught in p for p in command_problems(bad)), command_problems(bad)
 
 
 def test_the_kms_key_waiting_period_is_one_kms_accepts():
@@ -491,32 +507,66 @@ def test_a_trial_needs_no_targeted_update_even_with_delete_backups():
 # --- re-creating a destroyed stack with the same answers -------------------------------------
 
 
+FIXED_NAME = {"aws:backup/vault:Vault": "name", "aws:s3/bucket:Bucket": "bucket", "aws:kms/key:Key": None}
+
+
+def collisions(plan) -> list[str]:
+    """What a destroy of `plan`'s stack leaves in AWS under a name the same answers would give
+    again: retained resources must be auto-named by the provider (no physical name input), or be
+    a retained bucket's own settings; the final snapshot's identifier must take a RandomId drawn
+    per stack; secrets (DeleteSecret: a 7-30 day recovery window) must use name_prefix; a
+    fixed-name ECR repository must be force-deleted (images are rebuilt from image/)."""
+    found = []
+    retained = [r for r in plan.resources if r.retain_on_delete]
+    buckets = {r.urn for r in retained if r.type == "aws:s3/bucket:Bucket"}
+    for r in retained:
+        if r.type in FIXED_NAME:
+            key = FIXED_NAME[r.type]
+            if key is not None and key in r.inputs:
+                found.append(f"retained {r.type} {r.name} has the fixed name {r.inputs[key]}")
+        elif not (r.type.startswith("aws:s3/bucket") and set(r.property_dependencies.get("bucket", [])) <= buckets
+                  and r.property_dependencies.get("bucket")):
+            found.append(f"retained {r.type} {r.name} is neither auto-named nor a retained bucket's setting")
+    random_ids = {r.urn for r in plan.of_type("random:index/randomId:RandomId")}
+    for db in plan.of_type("aws:rds/instance:Instance"):
+        if not db.inputs.get("skipFinalSnapshot") and not set(db.property_dependencies.get("finalSnapshotIdentifier", [])) & random_ids:
+            found.append(f"final snapshot {db.inputs.get('finalSnapshotIdentifier')} is the same for every stack of these answers")
+    for secret in plan.of_type("aws:secretsmanager/secret:Secret"):
+        if "name" in secret.inputs:
+            found.append(f"secret {secret.inputs['name']} has a fixed name")
+    for repo in plan.of_type("aws:ecr/repository:Repository"):
+        if "name" in repo.inputs and repo.inputs.get("forceDelete") is not True:
+            found.append(f"repository {repo.inputs['name']} survives a destroy that holds images")
+    return found
+
+
 @pytest.mark.parametrize("app", ["nextcloud", "localgov-drupal"])
 def test_nothing_a_destroy_leaves_behind_has_a_fixed_name_a_new_stack_would_reuse(app):
-    """`new` + `up` with the same answers after a destroy: what AWS still holds (retained
-    resources, the final snapshot, secrets in their recovery window) must not share a name with
-    what the new stack creates. Retained resources are auto-named by the provider (no physical
-    name input), the final snapshot's identifier takes a RandomId drawn per stack, secrets use
-    name_prefix (DeleteSecret: 7-30 day recovery window), and the fixed-name ECR repository is
-    force-deleted (images are rebuilt from image/)."""
+    """`new` + `up` with the same answers after a destroy must not collide with what was kept."""
     _, plan = planned(app, "aws", "production", **COUNCIL)
-    fixed_name = {"aws:backup/vault:Vault": "name", "aws:s3/bucket:Bucket": "bucket", "aws:kms/key:Key": None}
-    retained = [r for r in plan.resources if r.retain_on_delete]
-    assert {r.type for r in retained} >= set(fixed_name)
-    [bucket] = [r for r in retained if r.type == "aws:s3/bucket:Bucket"]  # the access logs
-    for r in retained:
-        if r.type in fixed_name:
-            key = fixed_name[r.type]
-            assert key is None or key not in r.inputs, f"{r.urn} keeps a fixed name {r.inputs.get(key)}"
-        else:  # the bucket's own settings (policy, lifecycle...): they live and die with it
-            assert r.type.startswith("aws:s3/bucket") and r.property_dependencies["bucket"] == [bucket.urn], r.urn
-    db = plan.one("aws:rds/instance:Instance")
-    random_ids = {r.urn for r in plan.of_type("random:index/randomId:RandomId")}
-    assert set(db.property_dependencies["finalSnapshotIdentifier"]) & random_ids, "suffix drawn per stack"
-    for secret in plan.of_type("aws:secretsmanager/secret:Secret"):
-        assert "name" not in secret.inputs and secret.inputs["namePrefix"].startswith("councilkit/")
-    for repo in plan.of_type("aws:ecr/repository:Repository"):
-        assert repo.inputs["forceDelete"] is True, "a fixed-name repository must not survive the destroy"
+    assert {r.type for r in plan.resources if r.retain_on_delete} >= set(FIXED_NAME), "the check sees them"
+    assert plan.of_type("aws:secretsmanager/secret:Secret") and plan.of_type("random:index/randomId:RandomId")
+    assert collisions(plan) == []
+
+
+def test_the_collision_check_catches_each_planted_fixed_name():
+    import copy
+
+    _, plan = planned("localgov-drupal", "aws", "production", **COUNCIL)
+    bad = copy.deepcopy(plan)
+    bad.one("aws:backup/vault:Vault").inputs["name"] = "council-vault"
+    db = bad.one("aws:rds/instance:Instance")
+    db.inputs["finalSnapshotIdentifier"] = "ck-council-final"
+    db.property_dependencies.pop("finalSnapshotIdentifier", None)
+    bad.of_type("aws:secretsmanager/secret:Secret")[0].inputs["name"] = "councilkit/admin"
+    bad.one("aws:ecr/repository:Repository").inputs["forceDelete"] = False
+    bad.of_type("aws:cloudwatch/logGroup:LogGroup")[0].retain_on_delete = True  # named /councilkit/<stack>
+    found = collisions(bad)
+    assert any("fixed name council-vault" in f for f in found)
+    assert any("ck-council-final is the same for every stack" in f for f in found)
+    assert any("secret councilkit/admin" in f for f in found)
+    assert any("survives a destroy" in f for f in found)
+    assert any("neither auto-named" in f for f in found)
 
 
 # --- Azure: honest about what it keeps until issue 12 ------------------------------------------
@@ -540,3 +590,14 @@ def test_azure_delete_backups_prompt_says_it_deletes_nothing_more_yet():
     lines = keeps_text(d, kept, True, CLOUDS["azure"].destroy_keeps(d, {}, False))
     assert lines[0] == f"--delete-backups deletes nothing more on {CLOUDS['azure'].title} yet."
     assert lines[2].startswith("  - Key Vault (soft-deleted, purge protection on): kv-")
+
+
+def test_the_production_runbook_names_the_outputs_that_say_what_destroy_keeps(production):
+    """The runbook points at outputs the stack really exports, and at the record destroy writes."""
+    runbook = (production / "RUNBOOK.md").read_text()
+    destroy = runbook[runbook.index("## Destroy"):runbook.index("## Files in this folder")]
+    _, plan = planned("nextcloud", "aws", "production", **COUNCIL)
+    for output in ("final_snapshot", "backup_vault", "access_logs_bucket", "kms_key"):
+        assert f"`{output}`" in destroy and output in plan.outputs, output
+    assert "`councilkit destroy . --delete-backups` deletes them as well. Neither can be undone." in destroy
+    assert "`RETIRED.md` and `retired.json` in this folder record what was deleted" in destroy

@@ -40,8 +40,11 @@ def runbook(d, stack: str) -> dict[str, Any]:
             else "Files on a trial have no backup beyond EFS's own durability."
         ),
         "destroy_production": "Deletion protection on the database and the load balancer is turned off "
-        "first (a targeted update), then everything is destroyed except the database's final snapshot "
-        f"`{final_snapshot_prefix(d)}<8 hex digits>` (the exact name is the stack output `final_snapshot`, "
-        "unique to this database so a re-created stack never collides with it), which AWS keeps until "
-        "you delete it.",
+        "first (a targeted update), then everything is destroyed except what holds the backups: the "
+        f"database's final snapshot `{final_snapshot_prefix(d)}<8 hex digits>` (the exact name is the stack "
+        "output `final_snapshot`, unique to this database so a re-created stack never collides with it), "
+        "the AWS Backup vault with its recovery points (output `backup_vault`; each point expires with its "
+        "lifecycle), the load balancer's access-log bucket (`access_logs_bucket`) and the KMS key that "
+        "encrypts them (`kms_key`). AWS keeps them until you delete them; the prompt names each first. "
+        "`councilkit destroy . --delete-backups` deletes them as well. Neither can be undone.",
     }
