@@ -127,6 +127,12 @@ def private_link_origin(target: str = "env-id"):
                                           "privateLinkLocation": "uksouth"})
 
 
+def cmk(**kw):
+    policy = json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                                        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"}]})
+    return res(t.KMS_KEY, "key", **{"enableKeyRotation": True, "policy": policy, **kw})
+
+
 def budget(emails):
     return [res(t.AWS_PROVIDER, "aws", region="eu-west-2"),
             res(t.BUDGET, "budget", budgetType="COST", limitAmount="100", limitUnit="USD",
@@ -218,6 +224,22 @@ CASES = {
                    [res(t.ECR_REPOSITORY, "repo", imageTagMutability="IMMUTABLE", imageScanningConfiguration={"scanOnPush": True})],
                    [res(t.ECR_REPOSITORY, "repo", imageTagMutability="MUTABLE", imageScanningConfiguration={"scanOnPush": True})]),
     "CK-AWS-031": ("trial", budget(["it@council.gov.uk"]), budget([])),
+    "CK-AWS-032": ("trial", [cmk(), res(t.SNS_TOPIC, "alerts", kmsMasterKeyId=arn("kms", "key", "key"))],
+                   [res(t.SNS_TOPIC, "alerts", kmsMasterKeyId="alias/aws/sns")]),
+    "CK-AWS-033": ("trial", [cmk()], [cmk(enableKeyRotation=False)]),
+    "CK-AWS-034": ("trial", [res(t.LOG_GROUP, "logs", retentionInDays=30, kmsKeyId=arn("kms", "key", "key"))],
+                   [res(t.LOG_GROUP, "logs", retentionInDays=30)]),
+    "CK-AWS-035": ("production", [rds(monitoringInterval=60, monitoringRoleArn=arn("iam", "role", "mon"))],
+                   [rds(monitoringInterval=0)]),
+    "CK-AWS-036": ("production",
+                   [waf_acl([]), res(t.WAF_LOGGING, "log", resourceArn=arn("wafv2", "webacl", "waf"),
+                                     redactedFields=[{"singleHeader": {"name": "authorization"}},
+                                                     {"singleHeader": {"name": "cookie"}}])],
+                   [waf_acl([]), res(t.WAF_LOGGING, "log", resourceArn=arn("wafv2", "webacl", "waf"),
+                                     redactedFields=[{"singleHeader": {"name": "authorization"}}])]),
+    "CK-AWS-037": ("trial",
+                   [res(t.SG_EGRESS_RULE, "out", ipProtocol="tcp", fromPort=443, toPort=443, cidrIpv4="0.0.0.0/0")],
+                   [res(t.SG, "tasks", egress=[{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}])]),
     "CK-AZR-001": ("trial",
                    [pg(), res(t.POSTGRES_CONFIG, "tls", serverName="psql-x", configurationName="require_secure_transport", value="on")],
                    [pg(), res(t.POSTGRES_CONFIG, "tls", serverName="psql-x", configurationName="require_secure_transport", value="off")]),
@@ -285,9 +307,9 @@ def test_every_control_is_mapped_and_described():
         assert c.severity in ("low", "medium", "high", "critical"), c.id
         assert set(c.tiers) <= {"trial", "production"} and c.tiers, c.id
         assert set(c.ncsc) <= NCSC_PRINCIPLES and c.ncsc, c.id
-        assert all(b.startswith(("FSBP ", "MCSB ")) for b in c.benchmarks), c.id
+        assert all(b.startswith(("FSBP ", "MCSB ", "Checkov CKV_")) for b in c.benchmarks), c.id
         if c.cloud == "aws" and c.benchmarks:
-            assert any(b.startswith("FSBP ") for b in c.benchmarks) or c.id in ("CK-AWS-002", "CK-AWS-004"), c.id
+            assert any(b.startswith(("FSBP ", "Checkov ")) for b in c.benchmarks) or c.id in ("CK-AWS-002", "CK-AWS-004"), c.id
     mapped = [c for c in CONTROLS if c.benchmarks]
     assert len(mapped) >= len(CONTROLS) - 6  # the rest (data residency, HA on Azure, budgets) have no FSBP/MCSB id
 

@@ -69,3 +69,8 @@ AZURE_BUDGET = "azure-native:consumption:Budget"
 
 DATABASE_SERVERS = (POSTGRES, MYSQL)
 DATABASE_CONFIGS = (POSTGRES_CONFIG, MYSQL_CONFIG)
+
+# Added with the hardening controls (hardening.py).
+KMS_KEY = "aws:kms/key:Key"
+SG_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
