@@ -182,6 +182,7 @@ def _first_error(text: str) -> str:
 
 # --- live progress ---------------------------------------------------------------------------
 
+DIAGNOSTIC_LABELS = {"warning": "[yellow]warning:[/]", "info": "info:", "info#err": "info:"}
 SYMBOL = {"create": "+", "update": "~", "delete": "-", "replace": "+-", "create-replacement": "+-",
           "delete-replaced": "-", "read": ">", "refresh": "~"}
 
@@ -197,6 +198,8 @@ class Progress:
     tail: deque = field(default_factory=lambda: deque(maxlen=30))
     done: int = 0
     changed: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    _seen: set = field(default_factory=set)
     _bar: Any = None
     _task: Any = None
 
@@ -220,11 +223,14 @@ class Progress:
         self.tail.append(line.rstrip())
 
     def on_event(self, event) -> None:
-        if event.diagnostic_event is not None and event.diagnostic_event.severity == "error":
-            message = event.diagnostic_event.message.strip()
+        diag = event.diagnostic_event
+        if diag is not None and diag.severity == "error":
+            message = diag.message.strip()
             if message:
                 self.errors.append(message)
                 self.console.print(f"[red]error:[/] {message}")
+        elif diag is not None:
+            self._diagnostic(diag)
         for finished in (event.res_outputs_event, event.res_op_failed_event):
             if finished is None:
                 continue
@@ -240,6 +246,25 @@ class Progress:
                 name = meta.urn.rsplit("::", 1)[-1]
                 failed = " [red]failed[/]" if finished is event.res_op_failed_event else ""
                 self.console.print(f"  {SYMBOL.get(op, op)} {meta.type} [dim]{name}[/]{failed}")
+
+    def _diagnostic(self, diag) -> None:
+        """Engine warnings and info (severities of pulumi.automation.DiagnosticEvent: info,
+        info#err, warning, error; debug is skipped), each once, with the resource it came from.
+        Ephemeral messages are progress the engine itself overwrites: not kept."""
+        label = DIAGNOSTIC_LABELS.get(diag.severity)
+        message = (diag.message or "").strip()
+        if label is None or not message or diag.ephemeral:
+            return
+        urn = diag.urn or ""
+        key = (label, urn, message)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        name = urn.rsplit("::", 1)[-1] if urn and "pulumi:pulumi:Stack" not in urn else ""
+        if diag.severity == "warning":
+            self.warnings.append(message)
+        self.console.print(f"{label} " + (f"[dim]{name}:[/] " if name else ""), end="")
+        self.console.print(message, markup=False, highlight=False)
 
     def failure(self, exc: Exception) -> str:
         if self.errors:
@@ -283,33 +308,46 @@ def deployed_blueprint(stack) -> str | None:
 POLICY_PACK = Path(__file__).resolve().parent.parent / "stacks" / "policy" / "pack"
 
 
-def up(session: Session, console, total: int | None = None, plan=None) -> tuple[dict[str, Any], str | None]:
-    """Deploy in the cloud adapter's go-live phases; returns the outputs and the blueprint
-    deployed before (None on a first deploy).
+def up(session: Session, console, total: int | None = None, plan=None,
+       dns_wait: float = 20 * 60) -> tuple[dict[str, Any], str | None]:
+    """Deploy in the cloud adapter's go-live phases (cli/golive.py); returns the outputs and the
+    blueprint deployed before (None on a first deploy).
 
-    A phase with `target_types` is a targeted update of the planned resources of those types
-    (and what they need), shown with its name and what it waits for; the last phase is the
-    whole stack. `plan` (the offline plan of the same folder) gives the URNs to target.
+    A phase with `target_types` is a targeted update of the planned resources of those types and
+    what they need (`plan`, the offline plan of the same folder, gives the URNs); the last phase
+    is the whole stack, after which the app is checked from outside. What the council must do
+    (DNS records, an image to push) is shown at once and waited for up to `dns_wait` seconds;
+    past that `up` exits 3 (golive.WAITING_EXIT) and the next `up` carries on.
     """
+    from . import golive
+
+    from councilkit.stacks.cloud import GoLive
+
     stack = open_stack(session, create=True)
     previous = deployed_blueprint(stack)
-    result = None
-    for phase in cloud_for(session.deployment.cloud).go_live_phases(session.deployment):
+    cloud = cloud_for(session.deployment.cloud)
+
+    def update(phase, urns):
         options = dict(color="never", policy_packs=[str(POLICY_PACK)])
-        if phase.target_types is None:
-            verb, count = "up", total
-        else:
-            urns = sorted(r.urn for r in (plan.resources if plan else []) if r.type in phase.target_types)
-            if not urns:
-                continue
-            console.print(f"phase {phase.name}: {phase.description}"
-                          + (f" (waits for {phase.waits_for})" if phase.waits_for else ""))
+        verb, count = "up", total
+        if urns is not None:
             verb, count, options["target"] = f"up ({phase.name})", len(urns), urns
-        result = _run(
-            session, verb,
-            lambda p, options=options: stack.up(on_output=p.on_output, on_event=p.on_event, **options),
-            console, count,
-        )
+            options["target_dependents"] = False
+        return _run(session, verb,
+                    lambda p: stack.up(on_output=p.on_output, on_event=p.on_event, **options), console, count)
+
+    def read_state() -> list[dict]:
+        exported = _call(session, "read the state", stack.export_stack)
+        return list(((exported.deployment if exported else None) or {}).get("resources") or [])
+
+    live = GoLive(deployment=session.deployment, folder=session.folder.path, console=console, read_state=read_state)
+    try:
+        result = golive.run_phases(cloud, cloud.go_live_phases(session.deployment), live, plan, update,
+                                   wait_seconds=dns_wait)
+    except golive.Waiting as waiting:
+        console.print("[yellow]waiting on the council:[/] ", end="")
+        console.print(str(waiting), soft_wrap=True, markup=False, highlight=False)
+        raise SystemExit(golive.WAITING_EXIT) from None
     return plain_outputs(result.outputs if result else {}), previous
 
 

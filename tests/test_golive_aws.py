@@ -457,3 +457,24 @@ def stub_diagnostics(world, fake):
         {"timestamp": 2, "message": "PHP Fatal error: Allowed memory size exhausted\n"}]},
         {"logGroupName": "/councilkit/borsetshire-county-council-nextcloud-trial", "logStreamNamePrefix": "web/",
          "startTime": ANY})
+
+
+def missing_needs(plan, chosen: set[str]) -> set[str]:
+    """What the engine would refuse as an "untargeted create": a parent, dependency or provider
+    of a targeted resource that is neither targeted nor the root stack."""
+    index = plan.by_urn()
+    missing = set()
+    for urn in chosen:
+        r = index[urn]
+        needs = {r.parent, *r.dependencies, *(u for us in r.property_dependencies.values() for u in us),
+                 r.provider.rpartition("::")[0]}
+        missing |= {u for u in needs if u in index} - chosen
+    return missing
+
+
+def test_the_needs_check_catches_a_target_list_without_the_parent_component(plan_of):
+    d, plan = plan_of("nextcloud", "aws", "trial")
+    chosen = set(golive.targets(plan, CERTIFICATE_PHASE.target_types))
+    assert missing_needs(plan, chosen) == set()
+    edge = next(u for u in chosen if u.endswith("$councilkit:aws:Edge::nextcloud"))
+    assert missing_needs(plan, chosen - {edge}) == {edge}, "planted: the component left out"

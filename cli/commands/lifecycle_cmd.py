@@ -32,12 +32,20 @@ def _console():
 @secrets_provider
 @click.option("--allow-failures", is_flag=True,
               help="Deploy even if a mandatory policy control fails (never with a deployability violation).")
-def up(stack_dir, backend, secrets_provider, allow_failures):
+@click.option("--dns-wait", type=click.IntRange(min=0), default=20, show_default=True, metavar="MINUTES",
+              help="How long to wait for the council's DNS records (0: show them and stop).")
+def up(stack_dir, backend, secrets_provider, allow_failures, dns_wait):
     """Deploy (or update) a stack folder: needs the pulumi CLI, credentials and a passphrase.
 
     The offline plan is checked first: a deployability violation (a request the cloud would
     refuse) always stops the deployment (exit 1) before Pulumi is called; a failed mandatory
     control of the UK baseline does too, unless --allow-failures.
+
+    A first deploy goes live in steps: what the council must publish (the certificate's DNS
+    records, also written to DNS-RECORDS.md in the folder) is shown at once and waited for up to
+    --dns-wait minutes; then the app, which must answer its health check from outside before
+    `up` succeeds. Exit code 3: waiting on the council (records not visible yet, an image to
+    push); nothing is undone, and running `up` again continues.
     """
     from councilkit.cli import automation, deployability_view, one_off, policy_view
     from councilkit.cli.plan_view import summary_line
@@ -59,7 +67,8 @@ def up(stack_dir, backend, secrets_provider, allow_failures):
         raise SystemExit(1)
     console = _console()
     console.print(f"{summary_line(plan, d)} · state {session.backend}")
-    values, previous = automation.up(session, console, total=len(plan.resources), plan=plan)
+    values, previous = automation.up(session, console, total=len(plan.resources), plan=plan,
+                                     dns_wait=dns_wait * 60)
     for line in automation.describe_outputs(values, d):
         click.echo(line)
     for line in one_off.instructions(d.cloud, values, previous, d.blueprint.ref, d.region):
