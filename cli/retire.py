@@ -69,7 +69,7 @@ def markdown(rec: dict[str, Any]) -> str:
         lines.append("")
     for earlier in rec.get("earlier", []):
         if earlier.get("kept"):
-            lines += [f"## Still kept from the destroy of {earlier['retired_at']}", "",
+            lines += [f"## Still kept from the destroy of {earlier.get('retired_at', '(unknown)')}", "",
                       f"See `{MACHINE}` (`earlier`) for the commands; it kept:", ""]
             lines += [f"- {k['what']}: `{k['identifier']}`" for k in earlier["kept"]]
             lines.append("")

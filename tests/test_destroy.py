@@ -601,3 +601,21 @@ def test_the_production_runbook_names_the_outputs_that_say_what_destroy_keeps(pr
         assert f"`{output}`" in destroy and output in plan.outputs, output
     assert "`councilkit destroy . --delete-backups` deletes them as well. Neither can be undone." in destroy
     assert "`RETIRED.md` and `retired.json` in this folder record what was deleted" in destroy
+
+
+def test_a_record_the_folder_cannot_take_is_printed_and_the_error_is_one_line(calls, world, trial, capsys, monkeypatch):
+    from councilkit.cli import plan_json
+
+    deployed(world, "trial")
+
+    def full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(plan_json.os, "replace", full)
+    code, out, err = main(["destroy", str(trial), "--yes"], capsys)
+    assert code == 2
+    assert out.startswith(f"# Retired: {TRIAL}\n")
+    assert err.strip().splitlines()[-1] == (
+        f"error: {TRIAL} is destroyed, but {trial} could not take its record (No space left on device); "
+        "the record is printed above: keep it")
+    assert "Traceback" not in err

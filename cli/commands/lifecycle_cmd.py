@@ -137,9 +137,10 @@ def keeps_text(d, kept, delete_backups: bool, otherwise_kept) -> list[str]:
     return lines
 
 
-def confirm_destroy(d, stack: str, kept=(), delete_backups: bool = False, otherwise_kept=()) -> None:
-    """Say exactly what goes and what stays before anything is destroyed; production wants the
-    stack's name typed, a trial a yes."""
+def confirm_destroy(d, stack: str, kept=(), delete_backups: bool = False, otherwise_kept=(),
+                    ask: bool = True) -> None:
+    """Say exactly what goes and what stays before anything is destroyed; then (unless --yes)
+    production wants the stack's name typed, a trial a yes."""
     from councilkit.blueprints.errors import UserError
 
     where = f"{d.blueprint.app.name} for {d.council}, {d.cloud} {d.region}"
@@ -147,6 +148,8 @@ def confirm_destroy(d, stack: str, kept=(), delete_backups: bool = False, otherw
     click.echo(f"This destroys {what} {stack} ({where}). It cannot be undone.", err=True)
     for line in keeps_text(d, list(kept), delete_backups, list(otherwise_kept)):
         click.echo(line, err=True)
+    if not ask:
+        return
     if d.production:
         typed = click.prompt("Type the stack name to destroy it", err=True)
         if typed.strip() != stack:
@@ -165,6 +168,7 @@ def destroy(stack_dir, backend, yes, delete_backups):
     """Destroy a deployed stack, then record in the folder (RETIRED.md, retired.json) what was
     deleted and what was kept; production asks for its name and keeps its backups unless
     --delete-backups."""
+    from councilkit.blueprints.errors import UserError
     from councilkit.cli import automation, retire
     from councilkit.stacks.cloud import cloud_for
 
@@ -174,14 +178,15 @@ def destroy(stack_dir, backend, yes, delete_backups):
     cloud = cloud_for(d.cloud)
     kept = cloud.destroy_keeps(d, values, delete_backups)
     otherwise = cloud.destroy_keeps(d, values, False) if delete_backups else kept
-    if yes:
-        for line in keeps_text(d, kept, delete_backups, otherwise):
-            click.echo(line, err=True)
-    else:
-        confirm_destroy(d, session.stack, kept, delete_backups, otherwise)
+    confirm_destroy(d, session.stack, kept, delete_backups, otherwise, ask=not yes)
     deleted = automation.destroy(session, _console(), protected_urns(d, delete_backups), delete_backups)
     region = str(values.get("region") or d.region)
-    human, machine = retire.write(session.folder.path,
-                                  retire.record(d, session.stack, region, kept, deleted, delete_backups))
+    rec = retire.record(d, session.stack, region, kept, deleted, delete_backups)
+    try:
+        human, machine = retire.write(session.folder.path, rec)
+    except OSError as exc:  # the stack is gone: the record must not be lost with the error
+        click.echo(retire.markdown(rec))
+        raise UserError(f"{session.stack} is destroyed, but {session.folder.path} could not take its record "
+                        f"({exc.strerror or exc}); the record is printed above: keep it") from None
     click.echo(f"destroyed {session.stack}: {len(deleted)} resources deleted, {len(kept)} kept")
     click.echo(f"record: {human} (and {machine.name} beside it)")
