@@ -166,7 +166,8 @@ class AwsCloud(Cloud):
                   aws("backup", "delete-backup-vault", "--backup-vault-name", vault))),
             # Versioned: `aws s3 rb --force` leaves the versions and fails, and the AWS CLI cannot
             # empty a versioned bucket (S3 User Guide, "Emptying a bucket"); the console can.
-            Kept("load balancer access-log bucket (S3, versioned)", named(bucket, tagged), "until you delete it",
+            Kept("load balancer access-log bucket (S3, versioned)", named(bucket, tagged),
+                 "until you delete it; its lifecycle rule, kept with it, goes on expiring old logs",
                  (f"# empty it first: S3 console, bucket {bucket}, Empty (deletes every version)",
                   aws("s3", "rb", f"s3://{bucket}"))),
             # Last: whatever it encrypted can never be restored once it is gone (KMS
