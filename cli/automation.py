@@ -368,7 +368,10 @@ def destroy(session: Session, console, targets: list[str], delete_backups: bool 
     config councilkit:release-protection (and councilkit:delete-backups when the council chose
     it): the cloud refuses to delete a protected resource, and Pulumi deletes a retained one, or
     a bucket's objects (force_destroy), only once an update has written that into the state
-    (pulumi.com retainOnDelete; pulumi_aws s3.Bucket force_destroy). Targets no longer in the
+    (pulumi.com retainOnDelete; pulumi/pulumi#13428: whether a delete is retained "is entirely
+    governed by what's currently in state"; pulumi_aws s3.Bucket force_destroy). The record
+    leaves retained resources out of "deleted" by the delete event's `old.retain_on_delete`
+    (pulumi/pulumi#13287). Targets no longer in the
     state (a destroy that stopped half-way) are left out, or the update would re-create them.
     The config is removed afterwards, also when the destroy fails, so a later `up` restores the
     protection. A failure or an interrupt says so; `councilkit destroy` again continues."""
