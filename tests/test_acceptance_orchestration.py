@@ -67,11 +67,15 @@ class World:
         self.validated: dict[str, threading.Event] = {}
         self.deployed: dict[str, dict] = {}
         self.in_up = threading.Event()  # the certificate exists only once an `up` runs
+        self.actions: set[str] = set()  # IAM action of every AWS call
 
     def validation_event(self, domain: str) -> threading.Event:
         return self.validated.setdefault(domain, threading.Event())
 
     def record(self, service: str, model, params) -> None:
+        from acceptance.clients import IAM_PREFIX
+
+        self.actions.add(f"{IAM_PREFIX[service]}:{model.name}")
         if service == "acm":  # polled from a thread: its count is timing, not order
             assert self.in_up.wait(20), "ACM is asked only while up runs"
             return
@@ -337,6 +341,16 @@ def test_phases_run_in_order_and_a_failed_app_is_still_destroyed_before_the_next
     assert world.deployed == {}, "every stack was destroyed"
 
 
+def test_the_readmes_permission_list_is_exactly_what_the_run_calls(two_app_run):
+    from acceptance.clients import SUITE_ACTIONS
+
+    _, _, world = two_app_run
+    # CreateDBSnapshot with tags is also authorized as rds:AddTagsToResource (not an API call).
+    assert world.actions | {"rds:AddTagsToResource"} == set(SUITE_ACTIONS)
+    readme = (ROOT / "README.md").read_text()
+    assert all(f"`{action}`" in readme for action in SUITE_ACTIONS)
+
+
 def test_the_stack_folders_are_councilkit_new_folders_of_a_marked_council(two_app_run):
     from councilkit.cli.stackdir import open_folder
 
@@ -586,3 +600,20 @@ def test_make_test_does_not_collect_the_acceptance_suite_but_make_acceptance_doe
                            capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert [line for line in named.stdout.splitlines() if "::" in line] == [
         f"tests/acceptance/test_sandbox.py::test_phase[nextcloud-{p}]" for p in PHASES]
+
+
+def test_the_readmes_run_cost_is_councilkits_estimate_of_every_trial_for_an_hour():
+    from decimal import Decimal
+
+    from acceptance.cost import HOURS_PER_MONTH
+
+    section = (ROOT / "README.md").read_text().split("## Real-cloud acceptance tests", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| ([^|*]+?) \| £([\d.]+) \| £([\d.]+) \|$", section, re.M)
+    expected, hourly_total = [], Decimal(0)
+    for app in parse_apps(""):
+        d, plan = planned(app, "aws", "trial")
+        monthly = estimate(plan.resources, cloud="aws", region=d.region, tier="trial").total_gbp
+        hourly_total += monthly / HOURS_PER_MONTH
+        expected.append((f"`{app}`", str(monthly), str((monthly / HOURS_PER_MONTH).quantize(Decimal("0.001")))))
+    assert rows == expected
+    assert f"| **All seven, about an hour each** | | **about £{hourly_total.quantize(Decimal('0.01'))}** |" in section

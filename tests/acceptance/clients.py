@@ -28,3 +28,23 @@ class Clients:
 
         session = boto3.session.Session(region_name=region)
         return cls(**{field: session.client(service) for field, service in SERVICES.items()})
+
+
+# IAM actions the suite itself calls, besides what the stacks create (README, "Real-cloud
+# acceptance tests"). Service prefixes from the IAM Service Authorization Reference (the
+# Resource Groups Tagging API's is `tag`); an action is its API operation's name. RDS authorizes
+# rds:AddTagsToResource as well when CreateDBSnapshot carries tags (RDS User Guide, "Grant
+# permission to tag Amazon RDS resources during creation").
+SUITE_ACTIONS = (
+    "acm:DescribeCertificate",
+    "acm:ListCertificates",
+    "logs:DescribeLogGroups",
+    "rds:AddTagsToResource",
+    "rds:CreateDBSnapshot",
+    "rds:DeleteDBSnapshot",
+    "rds:DescribeDBSnapshots",
+    "route53:ChangeResourceRecordSets",
+    "route53:ListHostedZonesByName",
+    "tag:GetResources",
+)
+IAM_PREFIX = {"tagging": "tag", "rds": "rds", "logs": "logs", "acm": "acm", "route53": "route53"}
