@@ -61,7 +61,9 @@ def targets(plan, types: tuple[str, ...]) -> list[str]:
     ("untargeted create"). So the resources of `types` (a component type: everything under it)
     come with their ancestors and everything they depend on, transitively. Providers and the
     root stack are implicitly targeted (`isImplicitlyTargetedResource`, pulumi issues 13557 and
-    13591); the provider is listed anyway, which older CLIs need and newer ones accept.
+    13591); the provider is listed anyway, which older CLIs need and newer ones accept. The
+    rest of the program still runs: a skipped create comes back to it as unknown (step.go,
+    SameStep.Apply: `RegisterResult{..., Unknown: s.skippedCreate}`) and nothing is created.
     `target_dependents` stays off: the certificate's dependents (its validation, the listener)
     are exactly what a phase must not wait for.
     """

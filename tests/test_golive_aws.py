@@ -478,3 +478,9 @@ def test_the_needs_check_catches_a_target_list_without_the_parent_component(plan
     assert missing_needs(plan, chosen) == set()
     edge = next(u for u in chosen if u.endswith("$councilkit:aws:Edge::nextcloud"))
     assert missing_needs(plan, chosen - {edge}) == {edge}, "planted: the component left out"
+
+
+def test_the_image_phase_targets_the_builder_component_by_its_own_type():
+    from councilkit.stacks.aws.image_build import BUILDER_TYPE
+
+    assert BUILDER_TYPE in IMAGE_PHASE.target_types and aws_golive.BUILDER == BUILDER_TYPE
