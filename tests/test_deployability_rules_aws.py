@@ -276,3 +276,10 @@ def test_waf_capacity_counts_the_managed_groups_the_edge_uses():
     assert rule.problems(acl.inputs) == []
     crs = acl.inputs["rules"][0]
     assert [p.path for p in rule.problems({"rules": [crs] * 8})] == ["rules"]
+
+
+def test_s3_bucket_names_outside_us_east_1_are_dns_compliant():
+    for bad in ("ab", "a" * 64, "Kings", "kings_lynn", "192.168.1.10", ".kings", "kings.", "kings..lynn"):
+        assert not valid("AWS-DEP-034", "bucket", bad), bad
+    for good in ("abc", "a" * 63, "kings-lynn.backups-2026", "1st-council"):
+        assert valid("AWS-DEP-034", "bucket", good), good

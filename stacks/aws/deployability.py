@@ -543,6 +543,18 @@ BACKUP_RULE = _rule(
     bad={"rules[0].ruleName": "daily at 02:00"}, good={"rules[0].ruleName": "daily-0200"},
 )
 
+# internal/service/s3/bucket.go validBucketName, for buckets outside us-east-1 (every UK region);
+# us-east-1 is looser, so a name valid here is valid there too.
+S3_BUCKET = _rule(
+    "AWS-DEP-034", "S3 bucket name: 3-63 lowercase letters, digits, hyphens and single periods; not an IP address",
+    ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"), ["bucket"],
+    all_of(length(3, 63), matches(r"[0-9a-z.-]+", "may contain only lowercase letters, digits, hyphens and periods"),
+           refuses(r"^(?:[0-9]{1,3}\.){3}[0-9]{1,3}$", "must not be formatted as an IP address"),
+           refuses(r"^\.|\.$", "must not start or end with a period"), refuses(r"\.\.", "must not have two periods together")),
+    f"{TF} internal/service/s3/bucket.go validBucketName",
+    bad={"bucket": "Kings_Lynn.backups"}, good={"bucket": "kings-lynn.backups"},
+)
+
 RULES: tuple[Rule, ...] = (
     SG_RULE_DESCRIPTION, SG_DESCRIPTION, SG_NAME, SG_STANDALONE_RULE,
     LB_NAME, LB_NAME_PREFIX, TG_NAME, TG_NAME_PREFIX,
@@ -552,5 +564,5 @@ RULES: tuple[Rule, ...] = (
     CACHE_TOKEN_TLS, CACHE_TOKEN,
     SCHEDULE_EXPRESSION, SCHEDULE_TEXT,
     WAF_CAPACITY, WAF_RATE_LIMIT, WAF_NAMES, WAF_METRICS,
-    LOG_GROUP, SECRET_TEXT, SNS_TOPIC, KMS_ALIAS, ALARM_TEXT, BACKUP_VAULT, BACKUP_RULE,
+    LOG_GROUP, SECRET_TEXT, SNS_TOPIC, KMS_ALIAS, ALARM_TEXT, BACKUP_VAULT, BACKUP_RULE, S3_BUCKET,
 )
