@@ -230,7 +230,8 @@ def expect_app(stubs, app: str, *, smoke_ok: bool, leftover: bool, aws_log_group
         "Name": validation["Name"], "Type": "CNAME", "Value": validation["ResourceRecords"][0]["Value"]}}]}}
     # ACM fills the record in a little after the request: the first look finds none yet.
     for answer in (pending, ready):
-        stubs["acm"].add_response("list_certificates", summary, {"CertificateStatuses": ["PENDING_VALIDATION"]})
+        stubs["acm"].add_response("list_certificates", summary, {"CertificateStatuses": ["PENDING_VALIDATION"], "Includes": {
+            "keyTypes": ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"]}})
         stubs["acm"].add_response("describe_certificate", answer, {"CertificateArn": cert})
     comment = f"councilkit acceptance run {RUN_ID} ({app})"
     for action, sets in (("UPSERT", [validation]), ("UPSERT", [cname]), ("DELETE", [validation, cname])):
@@ -240,9 +241,12 @@ def expect_app(stubs, app: str, *, smoke_ok: bool, leftover: bool, aws_log_group
     filters = acc_aws.tag_filters(d)
     assert filters == [{"Key": "council", "Values": [f"acceptance-test-council-{RUN_ID.lower()}"]},
                        {"Key": "app", "Values": [app]}, {"Key": "managed-by", "Values": ["councilkit"]}]
+    flow_logs = f"{app}-flow-logs-1a2b3c4"  # a log group Pulumi names
     stubs["tagging"].add_response("get_resources", {"ResourceTagMappingList": [
-        {"ResourceARN": f"arn:aws:rds:eu-west-2:111122223333:db:{db}"}]},
-        {"TagFilters": filters, "ResourceTypeFilters": ["rds:db"]})
+        {"ResourceARN": f"arn:aws:rds:eu-west-2:111122223333:db:{db}"},
+        {"ResourceARN": f"arn:aws:logs:eu-west-2:111122223333:log-group:/councilkit/{d.stack_name}"},
+        {"ResourceARN": f"arn:aws:logs:eu-west-2:111122223333:log-group:{flow_logs}:*"}]},
+        {"TagFilters": filters, "ResourceTypeFilters": ["rds:db", "logs:log-group"]})
     if smoke_ok:  # backup
         snap = f"ck-acceptance-{RUN_ID}-{app}"
         waiter = {"DBSnapshotIdentifier": snap}
@@ -254,7 +258,7 @@ def expect_app(stubs, app: str, *, smoke_ok: bool, leftover: bool, aws_log_group
         stubs["rds"].add_client_error("describe_db_snapshots", "DBSnapshotNotFound", expected_params=waiter)
     stubs["tagging"].add_response("get_resources", {"ResourceTagMappingList": [{"ResourceARN": LEFTOVER}] if leftover else []},
                                   {"TagFilters": filters})
-    groups = {f"/councilkit/{d.stack_name}": [],
+    groups = {f"/councilkit/{d.stack_name}": [f"/councilkit/{d.stack_name}-other"], flow_logs: [],
               f"/aws/rds/instance/{db}/": [f"/aws/rds/instance/{db}/postgresql"] if aws_log_group else [],
               f"/aws/ecs/containerinsights/ck-{app}-cluster/": []}
     for prefix, names in groups.items():
@@ -494,7 +498,7 @@ def test_the_stacks_own_log_group_left_behind_is_a_failure_and_a_production_fina
     stubs["rds"].add_response("describe_db_snapshots", {"DBSnapshots": [{"DBSnapshotIdentifier": "ck-final"}]})
     for stub in stubs.values():
         stub.activate()
-    out = acc_aws.untagged_leftovers(clients, d, None, None, "ck-final")
+    out = acc_aws.untagged_leftovers(clients, d, acc_aws.Found(), None, "ck-final")
     assert out.fails == [f"log group /councilkit/{d.stack_name} (the stack's own) was not deleted",
                          "database final snapshot ck-final exists, but a trial takes none"]
 
@@ -617,3 +621,23 @@ def test_the_readmes_run_cost_is_councilkits_estimate_of_every_trial_for_an_hour
         expected.append((f"`{app}`", str(monthly), str((monthly / HOURS_PER_MONTH).quantize(Decimal("0.001")))))
     assert rows == expected
     assert f"| **All seven, about an hour each** | | **about £{hourly_total.quantize(Decimal('0.01'))}** |" in section
+
+
+def test_what_the_suite_reads_from_a_stack_is_what_the_aws_stack_exports_and_tags():
+    """The names the run relies on, from a real offline plan: the outputs it reads after `up`,
+    the stack's own log group (the leftovers prefix), tags on the database and the certificate
+    (found by tag and by domain), and snapshot identifiers RDS accepts."""
+    d, plan = planned("nextcloud", "aws", "trial")
+    assert {"url", "load_balancer_dns", "cluster"} <= set(plan.outputs)
+    assert plan.outputs["url"] == f"https://{d.domain}"
+    groups = plan.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert f"/councilkit/{d.stack_name}" in [g.inputs.get("name") for g in groups]
+    wanted = {f["Key"]: f["Values"][0] for f in acc_aws.tag_filters(d)}
+    assert all(wanted.items() <= g.inputs["tags"].items() for g in groups), "each is found by its tags after up"
+    db = plan.one("aws:rds/instance:Instance")
+    assert wanted.items() <= db.inputs["tags"].items()
+    assert db.inputs["copyTagsToSnapshot"] is True and db.inputs["skipFinalSnapshot"] is True
+    cert = plan.one("aws:acm/certificate:Certificate")
+    assert (cert.inputs["domainName"], cert.inputs["validationMethod"]) == (d.domain, "DNS")
+    snapshot = acc_aws.snapshot_id("12021500abcd", "localgov-drupal")
+    assert re.fullmatch(r"[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)", snapshot)

@@ -28,11 +28,22 @@ def tagged_arns(tagging, d: Deployment, types: tuple[str, ...] = ()) -> list[str
     return sorted(m["ResourceARN"] for page in pages for m in page["ResourceTagMappingList"])
 
 
-def db_identifier(tagging, d: Deployment) -> str | None:
-    """The stack's RDS instance (Pulumi names it): arn:aws:rds:<region>:<account>:db:<name>
-    (RDS User Guide, "Constructing an ARN for Amazon RDS")."""
-    arns = tagged_arns(tagging, d, ("rds:db",))
-    return arns[0].split(":db:", 1)[1] if arns else None
+@dataclass
+class Found:
+    """What the suite needs to know about a deployed stack and cannot read from its outputs."""
+
+    db_instance: str | None = None
+    log_groups: list[str] = field(default_factory=list)
+
+
+def stack_resources(tagging, d: Deployment) -> Found:
+    """The stack's RDS instance and log groups (Pulumi names some of them), from their ARNs:
+    arn:aws:rds:<region>:<account>:db:<name> (RDS User Guide, "Constructing an ARN for Amazon
+    RDS") and arn:aws:logs:<region>:<account>:log-group:<name> (CloudWatch Logs API, TagResource)."""
+    arns = tagged_arns(tagging, d, ("rds:db", "logs:log-group"))
+    db = [a.split(":db:", 1)[1] for a in arns if ":db:" in a]
+    groups = sorted(a.split(":log-group:", 1)[1].removesuffix(":*") for a in arns if ":log-group:" in a)
+    return Found(db[0] if db else None, groups)
 
 
 def leftovers(tagging, d: Deployment, wait: float, every: float,
@@ -93,12 +104,15 @@ class Untagged:
     left: list[str] = field(default_factory=list)
 
 
-def untagged_leftovers(clients, d: Deployment, db_instance: str | None, cluster: str | None,
+def untagged_leftovers(clients, d: Deployment, found: Found, cluster: str | None,
                        final_snapshot: str | None) -> Untagged:
     out = Untagged()
-    # The stack's own log group, /councilkit/<stack> (stacks/aws/service.py): Pulumi deletes it.
-    for name in log_groups(clients.logs, f"/councilkit/{d.stack_name}"):
-        out.fails.append(f"log group {name} (the stack's own) was not deleted")
+    # The stack's own log groups, each by its exact name, whether or not the tagging API still
+    # lists it: those seen after `up`, and /councilkit/<stack> (stacks/aws/service.py).
+    db_instance = found.db_instance
+    for own in sorted({*found.log_groups, f"/councilkit/{d.stack_name}"}):
+        if own in log_groups(clients.logs, own):
+            out.fails.append(f"log group {own} (the stack's own) was not deleted")
     # Log groups AWS creates itself, untagged and outside the stack: RDS log exports write to
     # /aws/rds/instance/<instance>/<log> (RDS User Guide, "Publishing MySQL/MariaDB logs to
     # CloudWatch Logs"); Container Insights to /aws/ecs/containerinsights/<cluster>/performance

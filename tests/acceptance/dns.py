@@ -77,11 +77,13 @@ class CertificateValidation:
 
     def step(self) -> bool:
         """One look; True once every validation record of the certificate is in the zone."""
-        arns = [
-            c["CertificateArn"]
-            for page in self.acm.get_paginator("list_certificates").paginate(CertificateStatuses=["PENDING_VALIDATION"])
-            for c in page["CertificateSummaryList"] if c["DomainName"] == self.domain
-        ]
+        # ListCertificates "Default filtering returns only RSA_2048 certificates" (botocore acm
+        # model): ask for every key type, so a stack that picks another still has its record made.
+        key_types = self.acm.meta.service_model.shape_for("KeyAlgorithm").enum
+        pages = self.acm.get_paginator("list_certificates").paginate(
+            CertificateStatuses=["PENDING_VALIDATION"], Includes={"keyTypes": list(key_types)})
+        arns = [c["CertificateArn"] for page in pages for c in page["CertificateSummaryList"]
+                if c["DomainName"] == self.domain]
         if not arns:
             return False
         options = self.acm.describe_certificate(CertificateArn=arns[0])["Certificate"].get("DomainValidationOptions", [])

@@ -49,7 +49,7 @@ class Trial:
     values: dict[str, Any] = field(default_factory=dict)
     deploy_started: float | None = None  # time.time() just before the first `up`
     destroyed_at: float | None = None
-    db_instance: str | None = None
+    found: aws.Found = field(default_factory=aws.Found)
     records: list[Record] = field(default_factory=list)
 
     @property
@@ -121,7 +121,7 @@ def _deploy(t: Trial) -> list[str]:
             change(t.clients.route53, t.zone, "UPSERT", [record], t.comment)
             t.records.append(record)
     if first:
-        t.db_instance = aws.db_identifier(t.clients.tagging, d)
+        t.found = aws.stack_resources(t.clients.tagging, d)
     steps = one_off.instructions(d.cloud, values, previous, d.blueprint.ref, d.region)
     if steps:
         details.append(f"{len(steps) - 1} one-off step(s) printed by `up`, not run by the suite: {steps[0]}")
@@ -162,11 +162,12 @@ def backup(t: Trial) -> Outcome:
     d = t.deployment
     if d.blueprint.database is None:
         raise Skip(f"{d.blueprint.ref} has no database")
-    if t.db_instance is None:
+    instance = t.found.db_instance
+    if instance is None:
         raise StepFailed(f"no RDS instance tagged council={d.council_slug} app={d.app_id} after up")
     snapshot = aws.snapshot_id(t.options.run_id, t.app)
-    aws.snapshot_and_delete(t.clients.rds, t.db_instance, snapshot, d.tags, t.options.snapshot_waiter)
-    return f"snapshot {snapshot} of {t.db_instance} available, then deleted", []
+    aws.snapshot_and_delete(t.clients.rds, instance, snapshot, d.tags, t.options.snapshot_waiter)
+    return f"snapshot {snapshot} of {instance} available, then deleted", []
 
 
 def destroy(t: Trial) -> Outcome:
@@ -193,7 +194,7 @@ def leftovers(t: Trial) -> Outcome:
 
     o, d = t.options, t.deployment
     arns = aws.leftovers(t.clients.tagging, d, o.leftover_wait, o.leftover_every)
-    untagged = aws.untagged_leftovers(t.clients, d, t.db_instance, t.values.get("cluster"), final_snapshot_id(d))
+    untagged = aws.untagged_leftovers(t.clients, d, t.found, t.values.get("cluster"), final_snapshot_id(d))
     left = untagged.left
     fails = [f"tagged resource left: {arn}" for arn in arns] + untagged.fails + [
         f"Route 53 record {r.type} {r.name} -> {r.value} left in zone {t.zone}" for r in t.records]
