@@ -284,7 +284,8 @@ def test_up_refuses_a_violation_before_calling_pulumi_even_with_allow_failures(m
     called = []
     monkeypatch.setattr(automation, "prepare", lambda *a, **k: session)
     monkeypatch.setattr(automation, "up", lambda *a, **k: called.append("up"))
-    monkeypatch.setattr("councilkit.cli.planning.plan_deployment", lambda d: _planted())
+    bad = _planted()  # before the engine is replaced: planned() runs the real one
+    monkeypatch.setattr("councilkit.cli.planning.plan_deployment", lambda d: bad)
     with pytest.raises(SystemExit) as exit_:
         main(["up", "somewhere", "--allow-failures"])
     err = capsys.readouterr().err
@@ -297,7 +298,8 @@ def test_an_estate_entry_with_a_violation_fails_with_the_reason(monkeypatch, tmp
     from councilkit.cli.estate import planner
     from councilkit.cli.estate.model import Entry
 
-    monkeypatch.setattr("councilkit.cli.planning.plan_deployment", lambda d: _planted())
+    bad = _planted()  # before the engine is replaced: planned() runs the real one
+    monkeypatch.setattr("councilkit.cli.planning.plan_deployment", lambda d: bad)
     entry = Entry(label="borsetshire/nextcloud", council="Borsetshire County Council", app="nextcloud", cloud="aws",
                   tier="trial", region=None, domain="files.borsetshire.gov.uk", contact="it@borsetshire.gov.uk",
                   allow_non_uk_region=False, trial_days=30)
@@ -318,3 +320,21 @@ def test_the_layer_imports_no_cloud_sdk():
             "'pulumi_azure_native', 'pulumi_policy')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_an_estate_entry_served_from_the_cache_is_checked_from_the_cached_document(monkeypatch, tmp_path):
+    from councilkit.cli import plan_cache
+    from councilkit.cli.estate import planner
+    from councilkit.cli.estate.model import Entry
+
+    monkeypatch.setenv("COUNCILKIT_CACHE_DIR", str(tmp_path / "cache"))
+    entry = Entry(label="borsetshire/nextcloud", council="Borsetshire County Council", app="nextcloud", cloud="aws",
+                  tier="trial", region=None, domain="files.borsetshire.gov.uk", contact="it@borsetshire.gov.uk",
+                  allow_non_uk_region=False, trial_days=30)
+    d = planner._deployment(entry)
+    assert plan_cache.store(plan_cache.cache_key(d), d, _planted())  # an entry holding a bad plan
+    outcome = planner.check_cache(entry, json_dir=str(tmp_path))
+    assert outcome is not None and outcome.cached and not outcome.ok
+    assert outcome.summary["deployability"] == {"rules": N_AWS, "violations": 1}
+    doc = json.loads((tmp_path / f"{d.stack_name}.json").read_text())
+    assert [v["rule"] for v in doc["deployability"]["violations"]] == ["AWS-DEP-001"]

@@ -94,7 +94,7 @@ def _outcome(entry: Entry, d, resources: int, extras: dict, cached: bool, checke
 
 
 def _checked(plan, d):
-    """The deployability report of a plan (or of a cached plan document's resources)."""
+    """The deployability report of a plan, or of a cached plan document."""
     from councilkit.stacks.deployability import report
 
     return report(plan, d.cloud)
@@ -114,13 +114,11 @@ def _from_cache(entry: Entry, d, json_dir: str | None, use_cache: bool) -> Outco
     from councilkit.cli.plan_cache import cached_entry
     from councilkit.cli.plan_json import dumps, write_atomically
 
-    from councilkit.stacks.plan import plan_from_document
-
     hit = cached_entry(d, use_cache, with_plan=False)
     if hit is None:
         return None
     # Checked again from the cached document: entries hold no deployability verdict.
-    checked = _checked(plan_from_document(hit.document), d)
+    checked = _checked(hit.document, d)
     if json_dir:
         path = Path(json_dir) / f"{d.stack_name}.json"
         if not (hit.plan_json_sha256 and _holds(path, hit.plan_json_sha256)):

@@ -20,8 +20,8 @@ from typing import Any, Iterable, Mapping, Sequence
 from .model import Problem, Related, Report, Rule, Violation, no_related
 from .paths import plant, unknown, value_at, values_at
 
-__all__ = ["Problem", "Related", "Report", "Rule", "Violation", "check", "report", "rules_for",
-           "plant", "unknown", "value_at", "values_at"]
+__all__ = ["Problem", "Related", "Report", "Rule", "Violation", "check", "document_resources", "report",
+           "rules_for", "plant", "unknown", "value_at", "values_at", "violations"]
 
 
 def rules_for(cloud: Any) -> tuple[Rule, ...]:
@@ -57,23 +57,56 @@ def related_in(resources: Sequence[Any]):
     return for_resource
 
 
+_BY_TYPE: dict[int, tuple[Sequence[Rule], dict[str, list[Rule]]]] = {}
+
+
+def _by_type(rules: Sequence[Rule]) -> dict[str, list[Rule]]:
+    """Resource type → its rules, worked out once per rules tuple (an estate checks thousands of plans)."""
+    memo = _BY_TYPE.get(id(rules))
+    if memo is None or memo[0] is not rules:
+        table: dict[str, list[Rule]] = defaultdict(list)
+        for rule in rules:
+            for type_ in rule.types:
+                table[type_].append(rule)
+        memo = _BY_TYPE[id(rules)] = (rules, dict(table))
+    return memo[1]
+
+
 def violations(resources: Iterable[Any], rules: Iterable[Rule]) -> list[Violation]:
     """Every violation of `rules` among `resources` (anything with type, urn, name, inputs),
     ordered by URN, then rule, then input."""
-    resources = sorted(resources, key=lambda r: r.urn)
-    by_type: dict[str, list[Rule]] = defaultdict(list)
-    for rule in rules:
-        for type_ in rule.types:
-            by_type[type_].append(rule)
-    relate = related_in(resources)
+    resources = list(resources)
+    by_type = _by_type(rules if isinstance(rules, tuple) else tuple(rules))
+    relate = None
     found = []
     for r in resources:
         for rule in by_type.get(r.type, ()):
-            related = relate(r) if rule.scope == "stack" else no_related
+            related = no_related
+            if rule.scope == "stack":
+                relate = relate or related_in(resources)
+                related = relate(r)
             for p in rule.problems(r.inputs, related):
                 found.append(Violation(urn=r.urn, name=r.name, type=r.type, input=p.path, value=p.value,
                                        rule=rule.id, message=p.message, source=rule.source))
     return sorted(found, key=lambda v: (v.urn, v.rule, v.input))
+
+
+class _Step:
+    """A plan document's step as the rules read it (type, URN, name, inputs, property dependencies),
+    without building the whole Plan: an estate checks every cached entry this way."""
+
+    __slots__ = ("type", "urn", "name", "inputs", "property_dependencies")
+
+    def __init__(self, state: Mapping[str, Any]) -> None:
+        self.type, self.urn = state["type"], state["urn"]
+        self.name = self.urn.rsplit("::", 1)[-1]
+        self.inputs = state.get("inputs", {})
+        self.property_dependencies = state.get("propertyDependencies", {})
+
+
+def document_resources(doc: Mapping[str, Any]) -> list[Any]:
+    """The resources of a plan document (docs/plan-json.md), ready for `violations`."""
+    return [_Step(step["newState"]) for step in doc["steps"]]
 
 
 def check(plan: Any, cloud: Any) -> list[Violation]:
@@ -82,6 +115,7 @@ def check(plan: Any, cloud: Any) -> list[Violation]:
 
 
 def report(plan: Any, cloud: Any) -> Report:
-    """The plan JSON's `deployability` section."""
+    """The plan JSON's `deployability` section, for a Plan or a plan document (a dict)."""
     rules = rules_for(cloud)
-    return Report(rules=len(rules), violations=tuple(violations(plan.resources, rules)))
+    resources = document_resources(plan) if isinstance(plan, Mapping) else plan.resources
+    return Report(rules=len(rules), violations=tuple(violations(resources, rules)))

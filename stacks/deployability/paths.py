@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any, Iterator
 
 SECRET = "[secret]"
@@ -39,7 +40,9 @@ def unknown(value: Any) -> bool:
     return value is None or (isinstance(value, str) and (value == SECRET or value in UNKNOWNS))
 
 
-def _steps(pattern: str) -> list[str | int]:
+@lru_cache(maxsize=1024)
+def _steps(pattern: str) -> tuple[str | int, ...]:
+    """A path's steps, parsed once per pattern (the same few patterns run on every resource)."""
     out: list[str | int] = []
     for part in pattern.split("."):
         m = _STEP.match(part)
@@ -47,21 +50,25 @@ def _steps(pattern: str) -> list[str | int]:
             raise ValueError(f"not an input path: {pattern!r}")
         out.append(m.group(1))
         out.extend("*" if i == "*" else int(i) for i in _INDEX.findall(m.group(2)))
-    return out
+    return tuple(out)
 
 
 def _child(node: Any, step: str | int) -> Any:
     """node[step], or None when it is absent, the wrong shape, or unknown (a policy proxy raises)."""
     try:
         if isinstance(step, int):
-            return node[step] if isinstance(node, Sequence) and not isinstance(node, str) and step < len(node) else None
-        return node.get(step) if isinstance(node, Mapping) else None
+            if isinstance(node, (list, tuple)) or (isinstance(node, Sequence) and not isinstance(node, str)):
+                return node[step] if step < len(node) else None
+            return None
+        return node.get(step) if isinstance(node, (dict, Mapping)) else None
     except Exception:  # noqa: BLE001 — pulumi-policy raises UnknownValueError for unknowns
         return None
 
 
 def _items(node: Any) -> list[Any]:
     try:
+        if isinstance(node, (list, tuple)):
+            return list(node)
         return list(node) if isinstance(node, Sequence) and not isinstance(node, str) else []
     except Exception:  # noqa: BLE001 — an unknown list during a real preview
         return []
@@ -70,7 +77,7 @@ def _items(node: Any) -> list[Any]:
 def values_at(inputs: Mapping[str, Any], pattern: str) -> Iterator[tuple[str, Any]]:
     """(concrete path, value) for every known value the pattern reaches, in input order."""
 
-    def walk(node: Any, steps: list[str | int], path: str) -> Iterator[tuple[str, Any]]:
+    def walk(node: Any, steps: tuple[str | int, ...], path: str) -> Iterator[tuple[str, Any]]:
         if unknown(node):
             return
         if not steps:
