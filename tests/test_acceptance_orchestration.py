@@ -316,7 +316,7 @@ def test_phases_run_in_order_and_a_failed_app_is_still_destroyed_before_the_next
         "create": PASSED, "up": PASSED, "smoke": FAILED, "upgrade": NOT_RUN, "backup": NOT_RUN,
         "destroy": PASSED, "leftovers": FAILED}
     assert wp["upgrade"].message == wp["backup"].message == "not run: smoke failed"
-    assert re.fullmatch(rf"GET {re.escape(world.base_url)}/wordpress/wp-login.php answered HTTP 503 "
+    assert re.fullmatch(rf"GET {re.escape(world.base_url)}/wordpress/wp-login.php: HTTP 503 "
                         r"\(healthy: 200,302\) after \d+ tries in \d+ s", wp["smoke"].message)
     nc = {p.phase: p for p in result.apps[1].phases}
     assert {k: p.status for k, p in nc.items()} == dict.fromkeys(PHASES, PASSED)
@@ -402,7 +402,7 @@ def test_markdown_summary_has_each_phase_timing_and_the_estimated_cost(two_app_r
     text = (options.run_dir / "summary.md").read_text()
     assert text.startswith(f"# councilkit acceptance run {RUN_ID}\n")
     assert "- result: FAILED" in text
-    assert re.search(r"\| smoke \| ❌ failed \| \d+\.\d s \| GET http://127\.0\.0\.1:\d+/wordpress/wp-login\.php answered HTTP 503", text)
+    assert re.search(r"\| smoke \| ❌ failed \| \d+\.\d s \| GET http://127\.0\.0\.1:\d+/wordpress/wp-login\.php: HTTP 503", text)
     assert re.search(r"\| upgrade \| ✅ passed \| \d+\.\d s \| nextcloud@1\.0\.0 -> nextcloud@1\.0\.1; ", text)
     assert "| upgrade | — not run | 0.0 s | not run: smoke failed |" in text
     _, plan = planned("nextcloud", "aws", "trial")
@@ -641,3 +641,12 @@ def test_what_the_suite_reads_from_a_stack_is_what_the_aws_stack_exports_and_tag
     assert (cert.inputs["domainName"], cert.inputs["validationMethod"]) == (d.domain, "DNS")
     snapshot = acc_aws.snapshot_id("12021500abcd", "localgov-drupal")
     assert re.fullmatch(r"[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)", snapshot)
+
+
+def test_smoke_that_cannot_connect_says_so_and_a_redirect_is_judged_not_followed(web):
+    base, routes, seen = web
+    with pytest.raises(smoke.NotHealthy, match=r"^GET http://127\.0\.0\.1:1/x: NewConnectionError \(healthy: 200\) after \d+ tries"):
+        smoke.wait_healthy("http://127.0.0.1:1/x", "200", timeout=0.05, every=0.01)
+    routes["/redirects"] = 302
+    answer = smoke.wait_healthy(f"{base}/redirects", "200,302", timeout=1, every=0.01)
+    assert (answer.status, answer.attempts) == (302, 1)

@@ -48,6 +48,8 @@ def options_from(config):
 
 
 def pytest_cmdline_main(config):
+    if config.option.help or config.option.version:
+        return None
     try:
         from acceptance.runner import preflight
 

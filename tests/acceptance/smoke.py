@@ -52,5 +52,5 @@ def wait_healthy(url: str, spec: str, timeout: float, every: float,
             last = type(exc).__name__
         waited = time.monotonic() - start
         if waited + every > timeout:
-            raise NotHealthy(f"GET {url} answered {last} (healthy: {spec}) after {attempts} tries in {waited:.0f} s")
+            raise NotHealthy(f"GET {url}: {last} (healthy: {spec}) after {attempts} tries in {waited:.0f} s")
         sleep(every)
