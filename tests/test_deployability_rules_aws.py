@@ -283,3 +283,14 @@ def test_s3_bucket_names_outside_us_east_1_are_dns_compliant():
         assert not valid("AWS-DEP-034", "bucket", bad), bad
     for good in ("abc", "a" * 63, "kings-lynn.backups-2026", "1st-council"):
         assert valid("AWS-DEP-034", "bucket", good), good
+
+
+def test_cache_parameter_group_families_are_the_elasticache_apis():
+    doc = member_doc("elasticache", "CreateCacheParameterGroupMessage", "CacheParameterGroupFamily")
+    listed = doc.split("Valid values are:")[1].replace("|", " ").split()
+    assert tuple(listed) == aws.CACHE_FAMILIES
+    assert aws.cache_parameter_group_family("redis", "7.1") == "redis7"
+    assert aws.cache_parameter_group_family("redis", "6.2") == "redis6.x"
+    assert aws.cache_parameter_group_family("redis", "5.0.6") == "redis5.0"
+    assert aws.cache_parameter_group_family("valkey", "8.0") == "valkey8"
+    assert aws.cache_parameter_group_family("redis", "9.0") is None, "a family the API does not list is not guessed"

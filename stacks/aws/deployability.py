@@ -343,6 +343,48 @@ CACHE_TOKEN = _rule(
     bad={"authToken": "p@ssw0rd/with-quotes\"-0123456789"}, good={"authToken": "Abc-123!Def-456#Ghi"},
 )
 
+# The ElastiCache API's list of cache parameter group families (botocore elasticache 2015-02-02
+# CreateCacheParameterGroupMessage.CacheParameterGroupFamily, "Valid values are: …").
+CACHE_FAMILIES = ("valkey8", "valkey7", "memcached1.4", "memcached1.5", "memcached1.6", "redis2.6", "redis2.8",
+                  "redis3.2", "redis4.0", "redis5.0", "redis6.x", "redis7")
+
+
+def cache_parameter_group_family(engine: Any, version: Any) -> str | None:
+    """The family an engine version's parameter group must be of, by the shape of that list:
+    redis7 and valkey7/8 by major, redis6.x for every Redis 6, <engine><major.minor> before."""
+    v = _version(version)
+    if v is None or engine not in ("redis", "valkey", "memcached"):
+        return None
+    if engine == "valkey" or (engine == "redis" and v[0] >= 7):
+        family = f"{engine}{v[0]}"
+    elif engine == "redis" and v[0] == 6:
+        family = "redis6.x"
+    else:
+        family = f"{engine}{v[0]}.{v[1]}" if len(v) > 1 else None
+    return family if family in CACHE_FAMILIES else None
+
+
+def _cache_family(inputs: Mapping[str, Any], related: Related) -> Iterable[Problem]:
+    engine, version = value_at(inputs, "engine") or "redis", value_at(inputs, "engineVersion")
+    group = related("parameterGroupName", "aws:elasticache/parameterGroup:ParameterGroup")
+    family = value_at(group, "family") if group else None
+    if not isinstance(family, str) or version is None:
+        return
+    expected = cache_parameter_group_family(engine, version)
+    if family not in CACHE_FAMILIES:
+        yield Problem("parameterGroupName", value_at(inputs, "parameterGroupName"),
+                      f"its parameter group's family {family} is not one ElastiCache has ({', '.join(CACHE_FAMILIES)})")
+    elif expected and family != expected:
+        yield Problem("engineVersion", version, f"its parameter group is of family {family}; {engine} {version} needs {expected}")
+
+
+CACHE_FAMILY = Rule(
+    "AWS-DEP-035", "ElastiCache parameter group family exists and matches the engine version (redis7, redis6.x, valkey8)",
+    REPLICATION_GROUP, ("engine", "engineVersion", "parameterGroupName"), _cache_family,
+    BOTOCORE.format("elasticache 2015-02-02") + " CreateCacheParameterGroupMessage.CacheParameterGroupFamily",
+    bad={"engineVersion": "6.2"}, good={"engineVersion": "7.1"}, scope="stack",
+)
+
 # --- EventBridge Scheduler ------------------------------------------------------------------
 
 SCHEDULE = ("aws:scheduler/schedule:Schedule",)
@@ -561,7 +603,7 @@ RULES: tuple[Rule, ...] = (
     ROLE_NAME, ROLE_NAME_PREFIX, ROLE_DESCRIPTION,
     ECS_NAMES, FARGATE_SIZE,
     RDS_CLASS, RDS_INSIGHTS, FINAL_SNAPSHOT, RDS_IDENTIFIER, RDS_FAMILY,
-    CACHE_TOKEN_TLS, CACHE_TOKEN,
+    CACHE_TOKEN_TLS, CACHE_TOKEN, CACHE_FAMILY,
     SCHEDULE_EXPRESSION, SCHEDULE_TEXT,
     WAF_CAPACITY, WAF_RATE_LIMIT, WAF_NAMES, WAF_METRICS,
     LOG_GROUP, SECRET_TEXT, SNS_TOPIC, KMS_ALIAS, ALARM_TEXT, BACKUP_VAULT, BACKUP_RULE, S3_BUCKET,
