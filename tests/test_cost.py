@@ -15,7 +15,7 @@ from councilkit.stacks.aws import prices as aws
 from councilkit.stacks.azure import prices as azure
 from councilkit.stacks.cost import estimate, price_book
 from councilkit.stacks.cost.model import PRICES_DIR, DAYS_PER_MONTH, PriceBook, PriceDataError, money
-from councilkit.stacks.cost.pricing import runs_per_month
+from councilkit.stacks.aws.prices import scheduler_runs_per_month
 
 from helpers import engine_identities, APPS, TIERS, planned
 
@@ -55,6 +55,8 @@ SAMPLES = {
     "aws:backup/selection:Selection": [res("aws:backup/selection:Selection", "s", resources=["arn:aws:rds:x:1:db:db"])],
     "aws:secretsmanager/secret:Secret": [res("aws:secretsmanager/secret:Secret", "s")],
     "aws:kms/key:Key": [res("aws:kms/key:Key", "k")],
+    "aws:codebuild/project:Project": [res("aws:codebuild/project:Project", "build",
+                                          environment={"type": "LINUX_CONTAINER", "computeType": "BUILD_GENERAL1_MEDIUM"})],
     "aws:ecr/repository:Repository": [res("aws:ecr/repository:Repository", "repo")],
     "aws:s3/bucket:Bucket": [res("aws:s3/bucket:Bucket", "logs")],
     "aws:s3/bucketV2:BucketV2": [res("aws:s3/bucketV2:BucketV2", "logs")],
@@ -186,7 +188,7 @@ def test_an_unknown_resource_type_is_unpriced_and_a_known_free_one_says_why():
 
 def test_an_unreadable_schedule_is_unpriced_rather_than_guessed():
     cron = SAMPLES["aws:scheduler/schedule:Schedule"]
-    odd = dataclasses.replace(cron[1], inputs={**cron[1].inputs, "scheduleExpression": "cron(0 9 ? * MON-FRI *)"})
+    odd = dataclasses.replace(cron[1], inputs={**cron[1].inputs, "scheduleExpression": "cron(0 9 L * ? *)"})
     e = _estimate([cron[0], odd])
     assert [u.name for u in e.unpriced] == ["cron"] and "cannot read how often" in e.unpriced[0].reason
 
@@ -196,7 +198,7 @@ def test_an_unreadable_schedule_is_unpriced_rather_than_guessed():
     ("0 8-17 * * *", 10), ("rate(15 minutes)", 96), ("cron(0 2 * * ? *)", 1),
 ])
 def test_runs_per_month_of_a_daily_schedule(expression, per_day):
-    assert runs_per_month(expression) == Decimal(per_day) * DAYS_PER_MONTH
+    assert scheduler_runs_per_month(expression) == Decimal(per_day) * DAYS_PER_MONTH
 
 
 def test_usage_based_lines_state_their_assumption():

@@ -117,9 +117,13 @@ def test_an_every_minute_job_still_gets_a_full_minute():
     assert job_timeout_seconds("*/1 * * * *") == 60
 
 
-@pytest.mark.parametrize("schedule", ["0 3 * * *", "15,45 * * * *", "0 */2 * * *"])
-def test_a_schedule_without_a_minute_step_gets_an_hour(schedule):
+@pytest.mark.parametrize("schedule", ["0 3 * * *", "0 */2 * * *"])
+def test_a_schedule_at_most_hourly_gets_an_hour(schedule):
     assert job_timeout_seconds(schedule) == 3600
+
+
+def test_a_job_twice_an_hour_gets_its_shortest_gap_less_30_seconds():
+    assert job_timeout_seconds("15,45 * * * *") == 30 * 60 - 30
 
 
 @given(st.integers(2, 59))

