@@ -413,6 +413,10 @@ def test_markdown_summary_has_each_phase_timing_and_the_estimated_cost(two_app_r
     assert f"cost: £{nc.gbp} estimated (councilkit list prices: £{monthly}/month × {nc.hours:.2f} h the stack existed; not a bill)" in text
     assert "cost incurred: £" in text and "estimated from councilkit's list prices" in text
     assert "- leftovers: tagged resource left: " + LEFTOVER in text
+    day = result.started[:10]
+    after = (dt.date.fromisoformat(result.finished[:10]) + dt.timedelta(days=1)).isoformat()
+    assert (f"`aws ce get-cost-and-usage --time-period Start={day},End={after} --granularity DAILY --metrics "
+            f"UnblendedCost --filter '{{\"Tags\":{{\"Key\":\"council\",\"Values\":[\"acceptance-test-council-{RUN_ID}\"]}}}}'`") in text
 
 
 def test_incurred_cost_is_the_monthly_estimate_pro_rata_over_730_hours():

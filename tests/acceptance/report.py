@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 from pathlib import Path
@@ -43,6 +45,18 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def billed_command(run: RunResult) -> str:
+    """Cost Explorer's figure for the run's council tag, once it has caught up (about a day):
+    GetCostAndUsage's TimePeriod End is exclusive, hence the day after (botocore ce 2017-10-25)."""
+    from councilkit.blueprints.deployment import slugify
+
+    start = dt.date.fromisoformat(run.started[:10])
+    end = dt.date.fromisoformat((run.finished or run.started)[:10]) + dt.timedelta(days=1)
+    tag = json.dumps({"Tags": {"Key": "council", "Values": [slugify(run.council)]}}, separators=(",", ":"))
+    return (f"aws ce get-cost-and-usage --time-period Start={start},End={end} --granularity DAILY "
+            f"--metrics UnblendedCost --filter '{tag}'")
+
+
 def markdown(run: RunResult) -> str:
     total = sum((a.cost.gbp for a in run.apps if a.cost), Decimal("0.00"))
     lines = [
@@ -54,6 +68,8 @@ def markdown(run: RunResult) -> str:
         f"- result: {'all phases passed' if run.ok else 'FAILED'}",
         f"- cost incurred: £{total} estimated from councilkit's list prices × the hours each stack "
         "existed (not a bill; Cost Explorer shows the billed figure about a day later)",
+        "- billed cost, a day later (with `council` active as a cost allocation tag): "
+        f"`{billed_command(run)}`",
         "",
     ]
     for app in run.apps:
