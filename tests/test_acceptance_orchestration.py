@@ -654,3 +654,41 @@ def test_smoke_that_cannot_connect_says_so_and_a_redirect_is_judged_not_followed
     routes["/redirects"] = 302
     answer = smoke.wait_healthy(f"{base}/redirects", "200,302", timeout=1, every=0.01)
     assert (answer.status, answer.attempts) == (302, 1)
+
+
+def test_a_failed_up_is_still_destroyed_and_what_it_made_is_checked(world, tmp_path, monkeypatch):
+    from pulumi.automation import CommandError
+
+    def failing_up(self, **kwargs):
+        self.world.timeline.append(f"up failed {app_of(self.name)}")
+        raise CommandError("code: 255\n stdout: \n stderr: error: creating RDS instance: AccessDenied\n")
+
+    monkeypatch.setattr(FakeStack, "up", failing_up)
+    d = deployment("nextcloud")
+    clients, stubs = stubbed()
+    stubs["route53"].add_response("list_hosted_zones_by_name", {
+        "HostedZones": [{"Id": f"/hostedzone/{ZONE}", "Name": f"{SUFFIX}.", "CallerReference": "r"}],
+        "IsTruncated": False, "MaxItems": "10"})
+    stubs["acm"].add_response("list_certificates", {"CertificateSummaryList": []})  # may be asked once
+    group = f"/councilkit/{d.stack_name}"
+    stubs["tagging"].add_response("get_resources", {"ResourceTagMappingList": [
+        {"ResourceARN": f"arn:aws:logs:eu-west-2:111122223333:log-group:{group}"}]},
+        {"TagFilters": acc_aws.tag_filters(d), "ResourceTypeFilters": ["rds:db", "logs:log-group"]})
+    stubs["tagging"].add_response("get_resources", {"ResourceTagMappingList": []}, {"TagFilters": acc_aws.tag_filters(d)})
+    stubs["logs"].add_response("describe_log_groups", {"logGroups": [{"logGroupName": group}]}, {"logGroupNamePrefix": group})
+    stubs["rds"].add_client_error("describe_db_snapshots", "DBSnapshotNotFound")
+    for stub in stubs.values():
+        stub.activate()
+    options = Options(apps=("nextcloud",), domain_suffix=SUFFIX, out=tmp_path / "out", run_id=RUN_ID,
+                      poll_every=10, leftover_wait=0)
+    console = __import__("rich.console", fromlist=["Console"]).Console(file=io.StringIO())
+    [app] = runner.run(options, clients, console).apps
+    for name in ("route53", "tagging", "logs", "rds"):
+        stubs[name].assert_no_pending_responses()
+    assert [(p.phase, p.status) for p in app.phases] == [
+        ("create", PASSED), ("up", FAILED), ("smoke", NOT_RUN), ("upgrade", NOT_RUN), ("backup", NOT_RUN),
+        ("destroy", PASSED), ("leftovers", FAILED)]
+    stack = d.stack_name
+    assert app.phase("up").message == f"pulumi up of {stack} failed: creating RDS instance: AccessDenied"
+    assert world.timeline[-2:] == ["up failed nextcloud", "destroy nextcloud"]
+    assert app.phase("leftovers").message == f"1 left after destroy: log group {group} (the stack's own) was not deleted"

@@ -8,6 +8,7 @@ create is `councilkit new` (cli/newstack.py), up and destroy are `councilkit up`
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +110,11 @@ def _deploy(t: Trial) -> list[str]:
                 values, previous = automation.up(session, t.console, total=len(plan.resources), plan=plan)
         else:
             values, previous = automation.up(session, t.console, total=len(plan.resources), plan=plan)
+    except BaseException:
+        if first:  # what a failed `up` did create is checked by name after the destroy too
+            with contextlib.suppress(Exception):
+                t.found = aws.stack_resources(t.clients.tagging, d)
+        raise
     finally:
         t.records += [r for r in validation.created if r not in t.records]
         if validation.error:
