@@ -297,4 +297,6 @@ def run_phases(cloud, phases: list[Phase], live: GoLive, plan, update: Callable,
             smoke(cloud, live, plain_outputs(result.outputs if result else {}))
             for line in admin_login(live.deployment):
                 console.print(line)
+            for line in cloud.live_notes(live):
+                console.print(line, soft_wrap=True, markup=False, highlight=False)
     return result

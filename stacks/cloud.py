@@ -180,6 +180,11 @@ class Cloud(ABC):
         must do before the next phase can start."""
         return None
 
+    def live_notes(self, live: GoLive) -> list[str]:
+        """Lines for the council once the app answers: what the cloud set up or could not yet
+        (AWS: whether the budget's cost allocation tag is active)."""
+        return []
+
     def smoke_target(self, live: GoLive, values: Mapping[str, Any]) -> SmokeTarget | None:
         """Where to check the deployed app from outside (after a `smoke` phase), or None."""
         return None

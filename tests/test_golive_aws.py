@@ -80,9 +80,9 @@ class FakeStack:
         return Deployment(version=3, deployment={"resources": list(self.state.values())})
 
 
-def stubbed(service: str):
+def stubbed(service: str, region: str = "eu-west-2"):
     client = botocore.session.get_session().create_client(
-        service, region_name="eu-west-2", aws_access_key_id="test", aws_secret_access_key="test")
+        service, region_name=region, aws_access_key_id="test", aws_secret_access_key="test")
     stub = Stubber(client)
     stub.activate()
     return client, stub
@@ -123,12 +123,19 @@ def world(monkeypatch, tmp_path):
         return stacks[stack_name]
 
     def client(service, region):
-        assert region == "eu-west-2"
         log.append(("client", service))
+        if service == "ce":  # Cost Explorer is global, in us-east-1 (stacks/aws/billing.py)
+            assert region == "us-east-1"
+            ce, stub = clients["ce"]
+            stub.add_response("update_cost_allocation_tags_status", {"Errors": []},
+                              {"CostAllocationTagsStatus": [{"TagKey": "stack", "Status": "Active"}]})
+            return ce
+        assert region == "eu-west-2"
         return clients[service][0]
 
     for service in ("acm", "ecr", "ecs", "elbv2", "logs"):
         clients[service] = stubbed(service)
+    clients["ce"] = stubbed("ce", "us-east-1")
     monkeypatch.setattr(auto, "create_or_select_stack", open_)
     monkeypatch.setattr(planning, "plan_deployment", cached_plan)
     monkeypatch.setattr(automation.shutil, "which", lambda name: "/opt/pulumi/bin/pulumi")
@@ -238,6 +245,8 @@ def test_first_up_shows_and_writes_the_records_before_waiting_and_goes_on_once_i
     line = "CNAME _3f1c.files.borsetshire.gov.uk. _9a8b.xlfgrmvvlj.acm-validations.aws."
     assert line in err
     assert err.index(line) < err.index("done: ISSUED") < err.index("files.borsetshire.gov.uk/status.php answers 200")
+    # Once the app answers, the budget's cost allocation tag is activated (stacks/aws/billing.py).
+    assert "budget: cost allocation tag stack is active" in err + out
     written = seen_at_first_wait[0]
     assert "| CNAME | `_3f1c.files.borsetshire.gov.uk.` | `_9a8b.xlfgrmvvlj.acm-validations.aws.` |" in written
     assert [c for c in world.log if c[0] == "sleep"] == [("sleep", 60.0), ("sleep", 60.0)], "ACM's own waiter delay"

@@ -78,6 +78,11 @@ class AwsCloud(Cloud):
         after = {CERTIFICATE_PHASE.name: golive.certificate_action, IMAGE_PHASE.name: golive.image_action}.get(phase.name)
         return after(live) if after else None
 
+    def live_notes(self, live: GoLive) -> list[str]:
+        from . import golive
+
+        return [golive.cost_tag_note()]
+
     def smoke_target(self, live: GoLive, values: Mapping[str, Any]) -> SmokeTarget | None:
         from . import golive
 

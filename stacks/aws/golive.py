@@ -311,3 +311,11 @@ def diagnose(live: GoLive, values: Mapping[str, Any]) -> list[str]:
         logs = client("logs", region)
         lines += _safe("the app's logs", lambda: _log_lines(logs, group, d.blueprint.web.name, int(time.time() * 1000)))
     return lines
+
+
+def cost_tag_note() -> str:
+    """Activate the `stack` cost allocation tag the budget filters on (billing.py), once the
+    stack exists: one line saying it is active, or why not yet."""
+    from .billing import CE_REGION, activate_cost_tags
+
+    return activate_cost_tags(client("ce", CE_REGION))
