@@ -237,7 +237,16 @@ def test_an_app_built_from_a_dockerfile_keeps_its_build_files_in_the_folder(tmp_
     assert (created.path / "image" / "Dockerfile").read_bytes() == (source / "Dockerfile").read_bytes()
     lock = read_lock(created.path)
     assert lock.image_files["Dockerfile"] == sha256_of((source / "Dockerfile").read_bytes())
-    assert "docker build" in (created.path / "RUNBOOK.md").read_text()
+    runbook = (created.path / "RUNBOOK.md").read_text()
+    assert "docker build" in runbook and "AWS CodeBuild" in runbook
+    # Every build arg the Dockerfile needs is on the hand-build command (the Dockerfile's
+    # LOCALGOV_VERSION and DRUPAL_CORE_VERSION have no defaults: without them it builds nothing).
+    from councilkit.blueprints.loader import resolve
+
+    bp, _ = resolve("localgov-drupal")
+    image = next(c.build for c in bp.containers if c.build)
+    for name, value in {"BASE_IMAGE": image.base, **image.args}.items():
+        assert f"--build-arg {name}={value}" in runbook, name
 
 
 def test_plan_of_a_stack_folder_prints_what_plan_of_the_app_prints(cli, rendered):

@@ -22,6 +22,8 @@ def runbook(d, stack: str) -> dict[str, Any]:
         "read_secret": f"aws secretsmanager get-secret-value --region {d.region} --secret-id <ARN> "
         "--query SecretString --output text",
         "registry_output": "image_repository output",
+        "image_build": ("`councilkit up` builds it in AWS CodeBuild from `image/` (the build files locked "
+                        "with this stack) and pushes it before the app starts. To build it by hand instead:"),
         "backups": f"The database (RDS) keeps automated backups with point-in-time restore for "
         f"{DATABASE_BACKUP_DAYS[d.tier]} days. Shared files live on EFS, encrypted.",
         "production_backups": f"AWS Backup also copies the database and the shared files daily "

@@ -71,6 +71,7 @@ def runbook(d, stack: str) -> dict[str, Any]:
         "`ARM_CLIENT_ID`, `ARM_CLIENT_SECRET`, `ARM_TENANT_ID`, `ARM_SUBSCRIPTION_ID`.",
         "read_secret": "az keyvault secret show --vault-name <key_vault> --name <secret> --query value -o tsv",
         "registry_output": "image output",
+        "image_build": "after the first `up`, build and push it from `image/` (the build files locked with this stack):",
         "backups": f"The database (Azure Database flexible server) keeps automated backups with "
         f"point-in-time restore for {DATABASE_BACKUP_DAYS[d.tier]} days.",
         "production_backups": "A Recovery Services vault also backs up the file share (every shared "
