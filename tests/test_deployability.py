@@ -4,7 +4,6 @@ skipped; the CLI refuses a plan (and `up` refuses before Pulumi) whatever --allo
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
 import re

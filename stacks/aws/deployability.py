@@ -14,7 +14,7 @@ import re
 from typing import Any, Iterable, Mapping
 
 from councilkit.stacks.deployability.model import Problem, Related, Rule
-from councilkit.stacks.deployability.paths import unknown, value_at, values_at
+from councilkit.stacks.deployability.paths import unknown, value_at
 from councilkit.stacks.deployability.validators import (
     Validator, all_of, field, integer_between, length, matches, refuses,
 )
