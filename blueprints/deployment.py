@@ -39,6 +39,12 @@ def slugify(name: str) -> str:
     return slug or "council"
 
 
+def placeholder_label(council: str) -> str:
+    """The council's slug as one DNS label of the placeholder domain: at most 63 characters
+    (RFC 1035 2.3.4), never ending in a hyphen."""
+    return slugify(council)[:63].rstrip("-") or "council"
+
+
 def today() -> dt.date:
     """The date trials count from; COUNCILKIT_TODAY (YYYY-MM-DD) pins it for reproducible output."""
     pinned = os.environ.get("COUNCILKIT_TODAY")
@@ -155,10 +161,10 @@ def build_deployment(
         bp, path = resolve(app, tuple(blueprint_dirs))
         blueprint_dir = path.parent
     if domain is None:
-        domain = f"{bp.id}.{slugify(council)}.example.org"
+        domain = f"{bp.id}.{placeholder_label(council)}.example.org"
     domain = _check(domain.strip().lower(), DOMAIN_RE, "domain", "intranet.borsetshire.gov.uk")
     if contact is None:
-        contact = f"it-team@{slugify(council)}.example.org"
+        contact = f"it-team@{placeholder_label(council)}.example.org"
     contact = _check(contact.strip(), EMAIL_RE, "contact", "it-team@borsetshire.gov.uk")
     cloud_facts = facts(cloud)
     region = (region or cloud_facts.default_region).strip()

@@ -36,3 +36,12 @@ def test_different_councils_get_different_names(a, b):
     db = build_deployment("nextcloud", cloud="aws", tier="trial", council=b)
     if da.council_slug != db.council_slug:
         assert elb_name(da) != elb_name(db)
+
+
+def test_a_long_council_name_without_a_domain_gets_a_valid_placeholder():
+    # The placeholder domain's council label was the whole slug: over 63 characters for a long
+    # (valid) council name, so the deployment refused a domain the user never typed.
+    council = "The Very Long Named Metropolitan Borough Council of Somewhere Far"
+    d = build_deployment("nextcloud", cloud="aws", tier="trial", council=council)
+    labels = d.domain.split(".") + d.contact.partition("@")[2].split(".")
+    assert all(1 <= len(label) <= 63 and not label.endswith("-") for label in labels), labels

@@ -17,7 +17,7 @@ from councilkit.blueprints.deployment import build_deployment
 from councilkit.blueprints.errors import UserError
 from councilkit.cli.offline import PROJECT
 from councilkit.cli.plan_json import dumps, plan_document
-from councilkit.cli.planning import plan_extras
+from councilkit.cli.planning import document_extras
 from helpers import TIERS, planned
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +41,7 @@ CASES = [
 @lru_cache(maxsize=None)
 def _document(app: str, cloud: str, tier: str) -> str:
     d, plan = planned(app, cloud, tier)
-    return dumps(plan_document(plan, d, plan_extras(plan, d)))
+    return dumps(plan_document(plan, d, document_extras(plan, d)))
 
 
 def document(app: str, cloud: str, tier: str) -> dict:

@@ -13,6 +13,18 @@ import pulumi_aws as aws
 from councilkit.blueprints.deployment import Deployment
 from councilkit.blueprints.model import Cache as CacheSpec
 
+def parameter_family(version: str) -> str:
+    """ElastiCache's parameter group family for a Redis version: by major from 7 (`redis7`),
+    `redis6.x` for every 6, major.minor before (`redis5.0`): the families the API lists
+    (ElastiCache API, CacheParameterGroupFamily; checked by the deployability rules)."""
+    parts = [int(p) for p in version.split(".")]
+    if parts[0] >= 7:
+        return f"redis{parts[0]}"
+    if parts[0] == 6:
+        return "redis6.x"
+    return f"redis{parts[0]}.{parts[1] if len(parts) > 1 else 0}"
+
+
 NODE_TYPE = {"small": "cache.t4g.micro", "medium": "cache.t4g.medium", "large": "cache.m7g.large"}
 
 
@@ -34,7 +46,7 @@ class Cache(pulumi.ComponentResource):
         cache = args.cache
         params = aws.elasticache.ParameterGroup(
             f"{name}-params",
-            family=f"redis{cache.version.split('.')[0]}",
+            family=parameter_family(cache.version),
             parameters=[aws.elasticache.ParameterGroupParameterArgs(name="maxmemory-policy", value=cache.eviction)],
             opts=child,
         )
