@@ -26,6 +26,7 @@ from councilkit.blueprints.cron import CronError, read
 from councilkit.stacks.aws.schedule import aws_cron, blueprint_cron
 from councilkit.stacks.azure.apps import job_timeout_seconds
 from councilkit.stacks.cost.model import DAYS_PER_MONTH
+from councilkit.stacks.aws.prices import scheduler_runs_per_month
 from councilkit.stacks.cost.pricing import runs_per_month
 
 FIXTURES = Path(__file__).parent / "fixtures" / "blueprints"
@@ -174,7 +175,7 @@ def test_the_longest_schedule_there_can_be_fits_the_apis_256_characters():
     expression = f"{dense(0, 59)} {dense(0, 23)} {dense(1, 31)} {dense(1, 12)} *"
     converted = aws_cron(expression)
     assert len(converted) <= 256  # botocore scheduler service-2.json: ScheduleExpression max 256
-    assert runs_per_month(converted) == runs_per_month(expression)
+    assert scheduler_runs_per_month(converted) == runs_per_month(expression)
 
 
 # -- the property: same fire times as croniter over a year ---------------------------------------------
@@ -263,7 +264,7 @@ def test_the_aws_form_reads_back_to_the_same_schedule_and_price(expression):
     assert (back.minutes, back.hours, back.days, back.months, back.weekdays) == (
         original.minutes, original.hours, original.days, original.months, original.weekdays)
     assert aws_cron(back.text) == converted
-    assert runs_per_month(converted) == runs_per_month(expression)
+    assert scheduler_runs_per_month(converted) == runs_per_month(expression)
 
 
 # -- price: runs a month, from croniter's values ----------------------------------------------------------
@@ -277,8 +278,8 @@ def test_a_weekday_only_job_costs_five_sevenths_of_an_every_day_one_about_22_run
 
 
 def test_the_aws_form_of_the_weekday_job_costs_the_same():
-    assert runs_per_month(aws_cron("30 6 * * 1-5")) == runs_per_month("30 6 * * 1-5")
-    assert runs_per_month("cron(0 9 ? * MON-FRI *)") == runs_per_month("0 9 * * 1-5")
+    assert scheduler_runs_per_month(aws_cron("30 6 * * 1-5")) == runs_per_month("30 6 * * 1-5")
+    assert scheduler_runs_per_month("cron(0 9 ? * MON-FRI *)") == runs_per_month("0 9 * * 1-5")
 
 
 def test_a_monthly_job_runs_about_once_a_month():
@@ -295,7 +296,7 @@ def test_what_cannot_be_read_is_unpriced_not_guessed(expression):
     from councilkit.stacks.cost.model import Unpriced
 
     with pytest.raises(Unpriced, match="cannot read how often"):
-        runs_per_month(expression)
+        scheduler_runs_per_month(expression)  # reads both the blueprint and the EventBridge form
 
 
 # -- Azure: a run ends before the next one starts ---------------------------------------------------------
