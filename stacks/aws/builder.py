@@ -23,7 +23,7 @@ from councilkit.blueprints.deployment import Deployment
 from councilkit.blueprints.errors import UserError
 from councilkit.blueprints.model import ImageBuild
 
-from . import iam
+from . import buckets, iam
 from .image_build import BUILDER_TYPE, PLACEHOLDER_KEY, TAG_VARIABLE
 
 # Amazon Linux 2023 x86_64 standard image, version 5.0: AWS CodeBuild User Guide, "Docker images
@@ -189,58 +189,10 @@ class Builder(pulumi.ComponentResource):
     def _source_bucket(self, name: str, child: pulumi.ResourceOptions) -> aws.s3.Bucket:
         """Private, encrypted, TLS-only; objects expire after a few days. `force_destroy` since it
         holds only build inputs (a copy of the stack folder's `image/`)."""
-        bucket = aws.s3.Bucket(f"{name}-image-source", force_destroy=True, opts=child)
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-image-source",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-image-source",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    )
-                )
-            ],
-            opts=child,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-image-source",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-build-inputs",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=SOURCE_EXPIRY_DAYS),
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=1
-                    ),
-                )
-            ],
-            opts=child,
-        )
-        aws.s3.BucketPolicy(
-            f"{name}-image-source",
-            bucket=bucket.id,
-            policy=iam.document(
-                {
-                    "Sid": "DenyWithoutTLS",
-                    "Effect": "Deny",
-                    "Principal": {"AWS": "*"},
-                    "Action": "s3:*",
-                    "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ),
-            opts=child,
+        bucket, _ = buckets.private_bucket(
+            buckets.BucketSpec(f"{name}-image-source", expire_days=SOURCE_EXPIRY_DAYS, rule_id="expire-build-inputs",
+                               force_destroy=True, abort_uploads_days=1),
+            child, child,
         )
         return bucket
 

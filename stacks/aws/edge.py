@@ -16,7 +16,7 @@ import pulumi_aws as aws
 from councilkit.blueprints.deployment import Deployment
 from councilkit.stacks.spec import short_name
 
-from . import iam, waf
+from . import buckets, waf
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3 and 1.2 only
 # Regions that predate log delivery by service principal still need the regional ELB account.
@@ -147,81 +147,22 @@ class Edge(pulumi.ComponentResource):
         self.register_outputs({"dns_name": self.load_balancer.dns_name})
 
     def _access_log_bucket(self, name: str, d: Deployment, child) -> aws.s3.Bucket:
-        kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         # Kept by `destroy` (Pulumi forgets it; AWS keeps it until its lifecycle empties it) unless
         # `--delete-backups`: a year of access logs is evidence a council may still need.
-        bucket = aws.s3.Bucket(
-            f"{name}-access-logs", force_destroy=False,
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
-        )
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-access-logs",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=kept,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-access-logs",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"  # ALB log delivery supports SSE-S3 only
-                    )
-                )
-            ],
-            opts=kept,
-        )
-        aws.s3.BucketVersioning(
-            f"{name}-access-logs",
-            bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=kept,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-access-logs",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-access-logs",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=365),
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=30
-                    ),
-                )
-            ],
-            opts=kept,
-        )
+        kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         writer = (
             {"AWS": f"arn:aws:iam::{ELB_ACCOUNT[d.region]}:root"}
             if d.region in ELB_ACCOUNT
             else {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
         )
-        self.access_log_policy = aws.s3.BucketPolicy(
-            f"{name}-access-logs",
-            bucket=bucket.id,
-            policy=iam.document(
-                {
-                    "Sid": "AlbLogDelivery",
-                    "Effect": "Allow",
-                    "Principal": writer,
-                    "Action": "s3:PutObject",
-                    "Resource": pulumi.Output.concat(bucket.arn, "/AWSLogs/*"),
-                },
-                {
-                    "Sid": "DenyWithoutTLS",
-                    "Effect": "Deny",
-                    "Principal": {"AWS": "*"},
-                    "Action": "s3:*",
-                    "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
-            ),
-            opts=kept,
+
+        def delivery(bucket):
+            return {"Sid": "AlbLogDelivery", "Effect": "Allow", "Principal": writer, "Action": "s3:PutObject",
+                    "Resource": pulumi.Output.concat(bucket.arn, "/AWSLogs/*")}
+
+        bucket, self.access_log_policy = buckets.private_bucket(
+            buckets.BucketSpec(f"{name}-access-logs", expire_days=365, rule_id="expire-access-logs",
+                               force_destroy=False, versioned=True, noncurrent_days=30, allow=[delivery]),
+            kept, kept,
         )
         return bucket
