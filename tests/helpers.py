@@ -59,3 +59,22 @@ def engine_identities(type_: str, name: str) -> dict[str, str]:
     if cloud is not None:
         state = cloud.fake_outputs(type_, name, state)
     return {k: state[k] for k in IDENTITY_OUTPUTS if isinstance(state.get(k), str)}
+
+
+def run_main(argv, capsys, stdin: str = ""):
+    """Run `councilkit ARGV` in this process with `stdin`; (exit code, stdout, stderr)."""
+    import io
+
+    import pytest
+
+    from councilkit.cli.main import main as cli_main
+
+    old = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            cli_main(argv)
+    finally:
+        sys.stdin = old
+    out = capsys.readouterr()
+    return exit_.value.code, out.out, out.err

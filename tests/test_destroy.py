@@ -9,15 +9,13 @@ own API models (operation and parameter names, required parameters).
 
 from __future__ import annotations
 
-import io
 import json
 import shlex
-import sys
 
 import pytest
 import yaml
 
-from helpers import planned
+from helpers import planned, run_main
 
 from councilkit.cli import automation, retire
 from councilkit.cli.newstack import new_stack
@@ -135,17 +133,7 @@ def production(tmp_path):
 
 
 def main(argv, capsys, stdin: str = ""):
-    from councilkit.cli.main import main as cli_main
-
-    old = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        with pytest.raises(SystemExit) as exit_:
-            cli_main(argv)
-    finally:
-        sys.stdin = old
-    out = capsys.readouterr()
-    return exit_.value.code, out.out, out.err
+    return run_main(argv, capsys, stdin)
 
 
 def record(folder) -> dict:

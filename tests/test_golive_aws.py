@@ -7,8 +7,6 @@ ECR answer through botocore Stubbers, and the go-live clock is fake, so waits ar
 
 from __future__ import annotations
 
-import io
-import sys
 from types import SimpleNamespace
 
 import botocore.session
@@ -29,6 +27,8 @@ RECORD = {"resourceRecordName": "_3f1c.files.borsetshire.gov.uk.", "resourceReco
 REPO_URL = "123456789012.dkr.ecr.eu-west-2.amazonaws.com/councilkit/borsetshire-county-council/localgov-drupal-trial"
 _PLANS: dict = {}
 from councilkit.cli.planning import plan_deployment as real_plan  # noqa: E402  (before any monkeypatch)
+
+from helpers import run_main
 
 
 def cached_plan(d):
@@ -153,17 +153,7 @@ def world(monkeypatch, tmp_path):
 
 
 def main(argv, capsys):
-    from councilkit.cli.main import main as cli_main
-
-    old = sys.stdin
-    sys.stdin = io.StringIO("")
-    try:
-        with pytest.raises(SystemExit) as exit_:
-            cli_main(argv)
-    finally:
-        sys.stdin = old
-    out = capsys.readouterr()
-    return exit_.value.code, out.out, out.err
+    return run_main(argv, capsys)
 
 
 def acm_status(stub, *statuses, reason=None):

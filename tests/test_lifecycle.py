@@ -23,6 +23,8 @@ from councilkit.stacks.aws.settings import final_snapshot_prefix
 from councilkit.stacks.cloud import CLOUDS, WHOLE_STACK
 from councilkit.cli.newstack import new_stack
 
+from helpers import run_main
+
 STACK = "borsetshire-county-council-nextcloud-trial"
 ANSWERS = dict(cloud="aws", tier="trial", council="Borsetshire County Council",
                domain="files.borsetshire.gov.uk", contact="it@borsetshire.gov.uk")
@@ -241,17 +243,7 @@ def fake_automation(monkeypatch, tmp_path):
 
 
 def main(argv, capsys, stdin: str = ""):
-    from councilkit.cli.main import main as cli_main
-
-    old = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        with pytest.raises(SystemExit) as exit_:
-            cli_main(argv)
-    finally:
-        sys.stdin = old
-    out = capsys.readouterr()
-    return exit_.value.code, out.out, out.err
+    return run_main(argv, capsys, stdin)
 
 
 def test_up_opens_the_folder_as_a_local_program_with_backend_passphrase_and_this_python(
