@@ -9,11 +9,27 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from councilkit.blueprints.clouds import facts
-from councilkit.stacks.cloud import Cloud, ExitTools, Kept
+from councilkit.stacks.cloud import Cloud, CouncilAction, ExitTools, GoLive, Kept, Phase, SmokeTarget
 from councilkit.stacks.outputs import AdminCredentials
 
 from . import names
 from .offline import INVOKE_RESULTS, azure_outputs
+
+# The go-live phases of a first `up` (stacks/azure/golive.py has what runs around each).
+_DOMAIN = ("create the resource group, network and Container Apps environment{}, then show the DNS "
+           "records Azure checks before it binds the domain")
+DOMAIN_PHASE = Phase("domain", _DOMAIN.format(""), ("councilkit:azure:Environment",),
+                     waits_for="the council to publish the asuid TXT record and the CNAME")
+DOMAIN_PHASE_PRODUCTION = Phase("domain", _DOMAIN.format(" and Front Door's endpoint"),
+                                ("councilkit:azure:Environment", "azure-native:cdn:AFDEndpoint"),
+                                waits_for="the council to publish the asuid TXT record and the CNAME")
+IMAGE_PHASE = Phase("image", "create the container registry and the apps' pull access, then build the app's image",
+                    ("councilkit:azure:Registry",), waits_for="the image build in ACR Tasks (az acr build)")
+IDENTITY_PHASE = Phase("identity", "create the managed identity, Key Vault, its secrets and the identity's "
+                       "read access", ("councilkit:azure:Identity", "councilkit:azure:Secrets"),
+                       waits_for="the role assignments to take effect (up to 10 minutes)")
+APP_PHASE = Phase("app", "create or update every resource, the domain bound to the web app", None,
+                  waits_for="the site's health check from outside", smoke=True)
 
 READ_SECRET = ("az keyvault secret show --vault-name {vault} --name <secret> "
                "(needs the Key Vault Secrets User role and a network path to the vault's private endpoint)")
@@ -42,6 +58,36 @@ class AzureCloud(Cloud):
 """
     cost_excluded = ("bandwidth out of Azure other than through Front Door", "Azure support plans", "VAT",
                      "monthly free grants (not deducted)")
+
+    # --- going live ------------------------------------------------------------------------
+
+    def go_live_phases(self, d) -> list[Phase]:
+        """The environment first, so the DNS records are shown (and written) before anything
+        can fail on them; the image before any app pulls it; the secrets and role assignments
+        before any app resolves a Key Vault reference; then everything, the domain bound last."""
+        builds = any(c.build for c in d.blueprint.containers)
+        return [DOMAIN_PHASE_PRODUCTION if d.production else DOMAIN_PHASE, *([IMAGE_PHASE] if builds else []),
+                IDENTITY_PHASE, APP_PHASE]
+
+    def phase_done(self, phase: Phase, live: GoLive) -> str | None:
+        from . import golive
+
+        done = {"domain": golive.domain_done, "image": golive.image_done, "identity": golive.identity_done}
+        return done[phase.name](live) if phase.name in done else None
+
+    def after_phase(self, phase: Phase, live: GoLive) -> CouncilAction | None:
+        from . import golive
+
+        if phase.name == IDENTITY_PHASE.name:
+            golive.wait_for_roles(live)
+            return None
+        after = {"domain": golive.domain_action, "image": golive.image_action}.get(phase.name)
+        return after(live) if after else None
+
+    def smoke_target(self, live: GoLive, values: Mapping[str, Any]) -> SmokeTarget | None:
+        from . import golive
+
+        return golive.smoke_target(live, values)
 
     def fake_outputs(self, type_: str, name: str, state: dict[str, Any]) -> dict[str, Any]:
         return azure_outputs(type_, name, state)

@@ -48,6 +48,9 @@ def azure_outputs(type_: str, name: str, out: dict[str, Any]) -> dict[str, Any]:
     }
     for key, value in extras.items():
         out.setdefault(key, value)
+    if type_ == "azure-native:app:ManagedEnvironment":
+        # The TXT value Azure checks at `asuid.<domain>` (a read-only property of the environment).
+        out.setdefault("customDomainConfiguration", {"customDomainVerificationId": "mock-verification-id"})
     if type_ == "azure-native:app:ManagedCertificate":
         # The DNS TXT token a managed certificate validated by TXT waits for.
         out["properties"] = {**(out.get("properties") or {}), "validationToken": "mock-certificate-token"}

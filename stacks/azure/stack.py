@@ -92,7 +92,10 @@ def build(d: Deployment) -> StackOutputs:
 
     shared_env: dict[str, pulumi.Input[str]] = {}
     shared_secret_env: dict[str, tuple[str, pulumi.Input[str]]] = {}
-    waits: list[pulumi.Resource] = [secrets.reader]
+    # The Secrets component: every Key Vault secret an app references, the vault's private
+    # endpoint and the identity's role assignment. Container Apps resolves each reference when
+    # an app is created, so none may be created before all of them (go-live phase "identity").
+    waits: list[pulumi.Resource] = [secrets]
     if registry:
         waits.append(registry.pull)
 
@@ -216,7 +219,7 @@ def build(d: Deployment) -> StackOutputs:
         cloud="azure",
         region=d.region,
         url=f"https://{d.domain}",
-        dns_records=dns_records(d, web_fqdn, apps, edge),
+        dns_records=dns_records(d, web_fqdn, apps, edge, env),
         admin_credentials=AdminCredentials(
             "Azure Key Vault", secrets.vault_name, {n: n for n in sorted(secrets.urls)},
             read_secret_command(secrets.vault_name),
@@ -227,19 +230,22 @@ def build(d: Deployment) -> StackOutputs:
     )
 
 
-def dns_records(d: Deployment, web_fqdn: pulumi.Input[str], apps: Apps, edge: Edge | None) -> list[dict]:
+def dns_records(d: Deployment, web_fqdn: pulumi.Input[str], apps: Apps, edge: Edge | None,
+                env: Environment) -> list[dict]:
     """The records the council publishes for its domain, each saying what it is for."""
-    import pulumi_azure_native.app as app
-
-    # A subscription-wide value, known before anything is created.
-    verification = app.get_custom_domain_verification_id_output().apply(lambda r: r.value)
+    # The environment's own id (Container Apps REST API, CustomDomainConfiguration
+    # .customDomainVerificationId, "Id used to verify domain name ownership"); `up` reads the
+    # same value from the state once the environment exists (stacks/azure/golive.py).
+    verification = env.environment.custom_domain_configuration.apply(
+        lambda c: getattr(c, "custom_domain_verification_id", None) or "(known once the environment exists)"
+    )
     token = apps.certificate.properties.apply(
         lambda p: getattr(p, "validation_token", None) or "(known after deployment)"
     )
     records = [
         {"type": "TXT", "name": f"asuid.{d.domain}", "value": verification,
          "for": "proves the domain is the council's, so Container Apps puts it on the web app; "
-                "publish before the first `up`"},
+                "the first `up` shows it once the environment exists, and waits for it"},
     ]
     if edge is None:
         records.append({"type": "CNAME", "name": d.domain, "value": web_fqdn,

@@ -1,0 +1,319 @@
+"""Going live on Azure: what `up` does around its phases (domain, image, identity, app).
+
+A first `up` used to run the whole stack at once, so it could not finish until the council had
+published `asuid.<domain>` and the CNAME (Azure checks them when the domain is put on the web
+app), nothing was written when it failed, the apps of a council-built image were created
+against an empty registry (MANIFEST_UNKNOWN), and Key Vault references were resolved by apps
+created seconds after their role assignment. Here:
+
+- domain: the environment (and in production Front Door's endpoint) first; the records read
+  from the state, printed and written to DNS-RECORDS.md, then DNS polled until they are seen.
+- image: the registry first, then the image built in it with ACR Tasks (`az acr build`).
+- identity: the identity, Key Vault, its secrets and role assignments, then a bounded wait for
+  the role assignments to take effect before any app resolves a reference.
+
+No Azure SDK is imported: DNS is read with dnspython when it is installed, else over Google
+Public DNS's JSON API (urllib3, already installed with botocore); the image is built and checked
+with the Azure CLI the council already signs in with.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping
+
+from councilkit.blueprints.lock import IMAGE_DIR
+from councilkit.stacks.cloud import CouncilAction, GoLive, SmokeTarget
+from councilkit.stacks.outputs import DnsRecord
+
+from . import names
+
+ENVIRONMENT = "azure-native:app:ManagedEnvironment"
+AFD_ENDPOINT = "azure-native:cdn:AFDEndpoint"
+REGISTRY = "azure-native:containerregistry:Registry"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+SECRET = "azure-native:keyvault:Secret"
+
+DNS_POLL_SECONDS = 60.0
+# learn.microsoft.com/azure/role-based-access-control/troubleshooting, "Symptom - Role assignment
+# changes are not being detected": "When you assign roles or remove role assignments, it can take
+# up to 10 minutes for changes to take effect."
+ROLE_PROPAGATION_SECONDS = 600.0
+PROGRESS_SECONDS = 30.0
+# developers.google.com/speed/public-dns/docs/doh/json: GET /resolve?name=&type=, JSON "Answer"
+# entries with "type" (5 CNAME, 16 TXT) and "data".
+DOH_URL = "https://dns.google/resolve"
+RR_TYPES = {"CNAME": 5, "TXT": 16}
+
+
+@dataclass
+class Clock:
+    """Wall-clock time (compared with the role assignments' `createdOn`); tests replace it."""
+
+    now: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+
+
+CLOCK = Clock()
+RUN: Callable[..., subprocess.CompletedProcess] = subprocess.run
+"""How the Azure CLI is run (tests replace it)."""
+
+
+def _outputs(resource: dict | None) -> Mapping[str, Any]:
+    return (resource or {}).get("outputs") or {}
+
+
+def _one(live: GoLive, type_: str) -> dict | None:
+    found = live.resources_of(type_)
+    return found[0] if found else None
+
+
+# --- DNS ---------------------------------------------------------------------------------------
+
+
+def _doh(name: str, rtype: str) -> list[str]:
+    import urllib3
+
+    reply = urllib3.request("GET", DOH_URL, fields={"name": name, "type": rtype}, timeout=10.0, retries=False)
+    answers = json.loads(reply.data or b"{}").get("Answer") or []
+    return [a.get("data", "") for a in answers if a.get("type") == RR_TYPES[rtype]]
+
+
+def _dnspython(name: str, rtype: str) -> list[str]:
+    import dns.exception
+    import dns.resolver
+
+    try:
+        answer = dns.resolver.resolve(name, rtype)
+    except dns.exception.DNSException:
+        return []
+    if rtype == "TXT":
+        return [b"".join(r.strings).decode() for r in answer]
+    return [r.target.to_text() for r in answer]
+
+
+def lookup(name: str, rtype: str) -> list[str]:
+    """The values published for `name` (TXT or CNAME); [] when none can be read. dnspython when
+    installed, else DNS over HTTPS (the standard library cannot read TXT: getaddrinfo gives
+    addresses only)."""
+    try:
+        import dns.resolver  # noqa: F401
+    except ImportError:
+        try:
+            return _doh(name, rtype)
+        except Exception:  # noqa: BLE001 — no answer is "not visible yet"
+            return []
+    return _dnspython(name, rtype)
+
+
+LOOKUP: Callable[[str, str], list[str]] = lookup
+
+
+def _same(a: str, b: str) -> bool:
+    def norm(s: str) -> str:
+        return s.strip().strip('"').rstrip(".").lower()
+
+    return norm(a) == norm(b)
+
+
+def visible(record: DnsRecord) -> bool:
+    return any(_same(v, record.value) for v in LOOKUP(record.name, record.type))
+
+
+# --- domain ------------------------------------------------------------------------------------
+
+
+def web_fqdn(d, environment: Mapping[str, Any]) -> str:
+    """`<web app>.<environment default domain>`: the web app's own address (stack.py web_fqdn)."""
+    domain = environment.get("defaultDomain")
+    return f"{names.container_app(d, d.blueprint.web.name)}.{domain}" if domain else ""
+
+
+def domain_records(live: GoLive) -> list[DnsRecord]:
+    """What Azure checks before it binds the domain, read from the state: TXT `asuid.<domain>` =
+    the environment's `customDomainConfiguration.customDomainVerificationId` (Container Apps
+    REST API, CustomDomainConfiguration: "Id used to verify domain name ownership"), and the
+    CNAME: to the web app's address (trial) or to Front Door's endpoint (production)."""
+    d = live.deployment
+    env = _outputs(_one(live, ENVIRONMENT))
+    verification = (env.get("customDomainConfiguration") or {}).get("customDomainVerificationId") or ""
+    records = []
+    if verification:
+        records.append(DnsRecord("TXT", f"asuid.{d.domain}", verification,
+                                 "proves the domain is the council's, so Container Apps puts it on the web app"))
+    if d.production:
+        target = _outputs(_one(live, AFD_ENDPOINT)).get("hostName") or ""
+        purpose = "sends users to Front Door"
+    else:
+        target = web_fqdn(d, env)
+        purpose = "sends users to the web app; its managed certificate validates by this CNAME"
+    if target:
+        records.append(DnsRecord("CNAME", d.domain, target, purpose))
+    return records
+
+
+def check_records(records: list[DnsRecord]) -> tuple[bool, str]:
+    seen = {f"{r.type} {r.name}": visible(r) for r in records}
+    missing = [k for k, ok in seen.items() if not ok]
+    if not missing:
+        return True, "every record is visible in DNS"
+    return False, "not visible yet: " + ", ".join(missing)
+
+
+def domain_done(live: GoLive) -> str | None:
+    records = domain_records(live)
+    if len(records) < 2 or not check_records(records)[0]:
+        return None
+    return f"the records for {live.deployment.domain} are already visible in DNS"
+
+
+def domain_action(live: GoLive) -> CouncilAction:
+    from councilkit.blueprints.errors import UserError
+
+    d = live.deployment
+    records = domain_records(live)
+    if len(records) < 2:
+        raise UserError(f"the domain phase of {d.stack_name} left no Container Apps environment"
+                        + (" or Front Door endpoint" if d.production else "") + " in the state; run `councilkit up` again")
+    return CouncilAction(
+        what=f"publish these DNS records for {d.domain} at the council's DNS provider; Azure checks them "
+             "before it puts the domain on the web app:",
+        records=records,
+        check=lambda: check_records(records),
+        every_seconds=DNS_POLL_SECONDS,
+        pending=f"the DNS records for {d.domain} are not visible yet",
+    )
+
+
+# --- image -------------------------------------------------------------------------------------
+
+
+def _build(d):
+    return next((c.build for c in d.blueprint.containers if c.build), None)
+
+
+def image_name(d) -> str:
+    """`<repository>:<tag>` inside the registry (registry.py: repository = the app id)."""
+    return f"{d.app_id}:{_build(d).tag}"
+
+
+def acr_build_command(d, folder) -> str:
+    """ACR Tasks quick build (`az acr build`: --registry, --image, --build-arg, then the source
+    folder holding the Dockerfile; github/awesome-copilot azure-container-registry-cli
+    references/build-and-tasks.md), with the blueprint's base image and build args."""
+    build = _build(d)
+    args = {"BASE_IMAGE": build.base, **build.args}
+    return shlex.join(["az", "acr", "build", "--registry", names.registry(d), "--image", image_name(d),
+                       *[x for k, v in args.items() for x in ("--build-arg", f"{k}={v}")],
+                       str(folder / IMAGE_DIR)])
+
+
+def image_present(d) -> bool | None:
+    """Whether the image is in the registry (`az acr repository show --name R --image repo:tag`
+    exits 0 only when it is); None when the Azure CLI is not installed here."""
+    if shutil.which("az") is None:
+        return None
+    done = RUN(["az", "acr", "repository", "show", "--name", names.registry(d), "--image", image_name(d),
+                "--output", "none"], capture_output=True, text=True)
+    return done.returncode == 0
+
+
+def image_done(live: GoLive) -> str | None:
+    d = live.deployment
+    if _build(d) is None or not live.resources_of(REGISTRY) or not image_present(d):
+        return None
+    return f"image {names.registry(d).lower()}.azurecr.io/{image_name(d)} is already in the registry"
+
+
+def image_action(live: GoLive) -> CouncilAction | None:
+    """councilkit holds no Azure SDK client to queue the build itself (azure-mgmt-containerregistry
+    15 dropped `schedule_run`; ACR Tasks moved to azure-mgmt-containerregistrytasks, 1.0.0b1, a
+    beta), so the council runs the quick build; the next `up` finds the image and goes on."""
+    d = live.deployment
+    if _build(d) is None:
+        return None
+    image = f"{names.registry(d).lower()}.azurecr.io/{image_name(d)}"
+    return CouncilAction(
+        what=("build the app's image in the new registry with ACR Tasks (Azure CLI, signed in; no Docker "
+              "needed), then run `councilkit up` again:"),
+        commands=[acr_build_command(d, live.folder)],
+        pending=f"image {image} is not in the registry yet",
+    )
+
+
+# --- identity ----------------------------------------------------------------------------------
+
+
+def _created(raw: Any) -> float | None:
+    """`createdOn` (e.g. 2026-12-02T16:16:03.1234567Z) as seconds since the epoch."""
+    if not isinstance(raw, str):
+        return None
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)", raw)
+    if not m:
+        return None
+    return datetime.fromisoformat(m.group(1)).replace(tzinfo=timezone.utc).timestamp()
+
+
+def propagation_left(live: GoLive) -> float:
+    """Seconds until the newest role assignment is ROLE_PROPAGATION_SECONDS old (one without a
+    `createdOn` counts as made now)."""
+    now = CLOCK.now()
+    made = [_created(_outputs(r).get("createdOn")) for r in live.resources_of(ROLE_ASSIGNMENT)]
+    if not made:
+        return ROLE_PROPAGATION_SECONDS
+    newest = max(now if m is None else m for m in made)
+    return max(0.0, newest + ROLE_PROPAGATION_SECONDS - now)
+
+
+def identity_done(live: GoLive) -> str | None:
+    if not live.resources_of(ROLE_ASSIGNMENT) or not live.resources_of(SECRET):
+        return None
+    if propagation_left(live) > 0:
+        return None
+    return "the Key Vault secrets exist and the role assignments are over 10 minutes old"
+
+
+def wait_for_roles(live: GoLive) -> None:
+    """Wait, visibly and at most ROLE_PROPAGATION_SECONDS, until the role assignments can be
+    relied on; Container Apps resolves every Key Vault reference when an app is created."""
+    left = propagation_left(live)
+    if left <= 0:
+        return
+    console = live.console
+    console.print(f"waiting up to {left / 60:.0f} min for the role assignments to take effect "
+                  "(Azure: up to 10 minutes) before the apps read Key Vault")
+    deadline = CLOCK.now() + left
+    with console.status("role assignments propagating") as status:
+        while (left := deadline - CLOCK.now()) > 0:
+            status.update(f"role assignments propagating: {left / 60:.1f} min left")
+            CLOCK.sleep(min(PROGRESS_SECONDS, left))
+    console.print("role assignments: in effect")
+
+
+# --- the app -----------------------------------------------------------------------------------
+
+
+def smoke_target(live: GoLive, values: Mapping[str, Any]) -> SmokeTarget:
+    """GET https://<domain><web health path>, through the web app (trial) or Front Door
+    (production) while the domain does not point there yet."""
+    d = live.deployment
+    hc = d.blueprint.web.health_check
+    if d.production:
+        via = values.get("front_door_endpoint") or _outputs(_one(live, AFD_ENDPOINT)).get("hostName", "")
+    else:
+        via = values.get("web_fqdn") or web_fqdn(d, _outputs(_one(live, ENVIRONMENT)))
+    return SmokeTarget(
+        url=f"https://{d.domain}{hc.path}",
+        healthy_codes=hc.healthy_codes,
+        via=via,
+        record=DnsRecord("CNAME", d.domain, via, "the site") if via else None,
+        within_seconds=float(max(120, min(hc.grace_seconds, 900))),
+        every_seconds=float(min(hc.interval_seconds, 15)),
+    )
