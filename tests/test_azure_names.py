@@ -31,8 +31,9 @@ def test_storage_account_name_is_3_to_24_lowercase_letters_and_digits(council, t
 @settings(max_examples=300, deadline=None)
 @given(councils, tiers)
 def test_key_vault_name_is_3_to_24_characters_starting_with_a_letter_without_double_hyphens(council, tier):
-    name = names.key_vault(deployment(council, tier))
-    assert names.KEY_VAULT_RE.fullmatch(name), name
+    for suffix in ("0000", "ffff", "9a0b"):  # the incarnation's RandomId hex (secrets.py)
+        name = names.key_vault(deployment(council, tier), suffix)
+        assert names.KEY_VAULT_RE.fullmatch(name), name
 
 
 @settings(max_examples=200, deadline=None)
@@ -40,7 +41,7 @@ def test_key_vault_name_is_3_to_24_characters_starting_with_a_letter_without_dou
 def test_registry_server_and_container_app_names_are_valid(council, tier):
     d = deployment(council, tier)
     assert names.REGISTRY_RE.fullmatch(names.registry(d))
-    for prefix, limit in (("psql", 63), ("mysql", 63), ("redis", 63), ("fd", 46), ("rsv", 50)):
+    for prefix, limit in (("psql", 63), ("mysql", 63), ("redis", 63), ("fd", 46)):
         label = names.dns_label(d, prefix, limit)
         assert names.DNS_LABEL_RE.fullmatch(label) and len(label) <= limit, label
     assert names.CONTAINER_APP_RE.fullmatch(names.container_app(d, "web"))
@@ -62,7 +63,8 @@ def test_different_councils_get_different_globally_unique_names(first, second):
     if a.council_slug == b.council_slug:
         return  # the same council (names differ only in punctuation or case)
     assert names.storage_account(a) != names.storage_account(b)
-    assert names.key_vault(a) != names.key_vault(b)
+    assert names.key_vault(a, "0000") != names.key_vault(b, "0000"), "distinct even with the same draw"
+    assert names.recovery_vault(a, "0000") != names.recovery_vault(b, "0000")
     assert names.dns_label(a, "psql") != names.dns_label(b, "psql")
 
 
@@ -70,10 +72,10 @@ def test_different_councils_get_different_globally_unique_names(first, second):
 def test_trial_and_production_of_one_council_do_not_share_names(council):
     trial, production = deployment(council, "trial"), deployment(council, "production")
     assert names.storage_account(trial) != names.storage_account(production)
-    assert names.key_vault(trial) != names.key_vault(production)
+    assert names.key_vault(trial, "0000") != names.key_vault(production, "0000")
 
 
 def test_long_council_names_keep_a_readable_prefix():
     d = deployment("Royal Borough of Kingston upon Thames")
     assert names.storage_account(d).startswith("stroyalborough")
-    assert names.key_vault(d).startswith("kv-royal-")
+    assert names.key_vault(d, "1a2b").startswith("kv-royal-") and names.key_vault(d, "1a2b").endswith("-1a2b")

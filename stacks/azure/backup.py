@@ -2,7 +2,9 @@
 
 The database is backed up by the flexible server itself (database.py: 14 days, geo-redundant);
 this vault covers the shared files. Daily snapshots are kept 30 days, in a geo-redundant vault
-with cross-region restore and soft delete (deleted backups are kept 14 more days).
+with cross-region restore and soft delete (deleted backups are kept 14 more days). A destroy
+keeps the vault, in a resource group of its own (settings.DELETE_BACKUPS says why and what
+`--delete-backups` changes).
 Note: Azure Backup's support for NFS shares arrived later than for SMB shares; check it is
 offered in the deployment's region (uksouth has it) before relying on it, and see the runbook
 for restoring from share snapshots.
@@ -14,10 +16,13 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_azure_native.recoveryservices as recoveryservices
+import pulumi_azure_native.resources as resources
+import pulumi_random as random
 
 from councilkit.blueprints.deployment import Deployment
 
 from . import names
+from .settings import INCARNATION_SUFFIX_BYTES, recovery_vault_properties
 
 RETENTION_DAYS = 30
 DAILY_AT = "2020-01-01T02:00:00Z"  # only the time of day counts
@@ -38,26 +43,33 @@ class Backup(pulumi.ComponentResource):
         super().__init__("councilkit:azure:Backup", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         d = args.deployment
-        rg = args.resource_group_name
+        # A destroy keeps the vault (settings.DELETE_BACKUPS), so its name and its group's get a
+        # suffix drawn once per incarnation: `new` + `up` with the same answers must not meet
+        # them. The vault lives in a group of its own, or deleting the stack's group would try
+        # to delete the kept vault too (a vault holding backup items, even soft-deleted ones,
+        # cannot be deleted; Azure/azure-powershell#4804: a Recovery Services vault blocks
+        # removing its resource group).
+        suffix = random.RandomId(f"{name}-suffix", byte_length=INCARNATION_SUFFIX_BYTES, opts=child)
+        kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
+        # The names as drawn (the stack exports these: the destroy prompt and record name them).
+        self.group_name: pulumi.Output[str] = suffix.hex.apply(lambda h: names.backup_group(d, h))
+        self.vault_name: pulumi.Output[str] = suffix.hex.apply(lambda h: names.recovery_vault(d, h))
+        self.group = resources.ResourceGroup(
+            f"{name}-group",
+            resource_group_name=self.group_name,
+            location=args.location,
+            opts=kept,
+        )
         self.vault = recoveryservices.Vault(
             f"{name}-vault",
-            vault_name=names.dns_label(d, "rsv", 50),
-            resource_group_name=rg,
+            vault_name=self.vault_name,
+            resource_group_name=self.group.name,
             location=args.location,
             sku=recoveryservices.SkuArgs(name="RS0", tier="Standard"),
-            properties=recoveryservices.VaultPropertiesArgs(
-                public_network_access="Disabled",
-                redundancy_settings=recoveryservices.VaultPropertiesRedundancySettingsArgs(
-                    standard_tier_storage_redundancy="GeoRedundant", cross_region_restore="Enabled"
-                ),
-                security_settings=recoveryservices.SecuritySettingsArgs(
-                    soft_delete_settings=recoveryservices.SoftDeleteSettingsArgs(
-                        soft_delete_state="Enabled", soft_delete_retention_period_in_days=14
-                    )
-                ),
-            ),
-            opts=child,
+            properties=recovery_vault_properties("Enabled"),
+            opts=kept,
         )
+        rg = self.group.name
         policy = recoveryservices.ProtectionPolicy(
             f"{name}-daily",
             policy_name="files-daily",
@@ -84,8 +96,8 @@ class Backup(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        rg_name = names.resource_group(d)
-        container_name = f"StorageContainer;Storage;{rg_name};{args.storage_account_name}"
+        # The storage account's own group (the stack's), not the vault's.
+        container_name = f"StorageContainer;Storage;{names.resource_group(d)};{args.storage_account_name}"
         container = recoveryservices.ProtectionContainer(
             f"{name}-account",
             container_name=container_name,

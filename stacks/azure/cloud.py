@@ -6,6 +6,7 @@ price rules load when a plan is priced.
 
 from __future__ import annotations
 
+import shlex
 from typing import Any, Mapping
 
 from councilkit.blueprints.clouds import facts
@@ -14,6 +15,7 @@ from councilkit.stacks.outputs import AdminCredentials
 
 from . import names
 from .offline import INVOKE_RESULTS, azure_outputs
+from .settings import BACKUP_SOFT_DELETE_DAYS, DELETE_BACKUPS, KEY_VAULT_RETENTION_DAYS
 
 # The go-live phases of a first `up` (stacks/azure/golive.py has what runs around each).
 _DOMAIN = ("create the resource group, network and Container Apps environment{}, then show the DNS "
@@ -107,20 +109,56 @@ class AzureCloud(Cloud):
         return AdminCredentials("Azure Key Vault", vault, {str(n): str(n) for n in names},
                                 raw.get("how") or read_secret_command(str(vault)))
 
-    # Empty: issue 12 fills it (Recovery Services items, Key Vault), so --delete-backups
-    # changes nothing on Azure yet, and the destroy prompt says so.
-    delete_backups_props: Mapping[str, Mapping[str, Any]] = {}
+    delete_backups_props: Mapping[str, Mapping[str, Any]] = DELETE_BACKUPS
 
     def destroy_keeps(self, d, outputs: Mapping[str, Any], delete_backups: bool) -> list[Kept]:
-        """Azure keeps no final database snapshot (take a dump first, RUNBOOK.md). What it does
-        keep is the Key Vault: soft-deleted with purge protection, it stays (name reserved) for
-        its soft-delete retention (secrets.py: 90 days production, 7 trial) and cannot be
-        purged early (learn.microsoft.com Key Vault soft-delete overview; PSRule
-        Azure.KeyVault.PurgeProtect: "vaults and vault items can no longer be purged")."""
-        vault = str(outputs.get("key_vault") or names.key_vault(d))
-        days = 90 if d.production else 7
-        return [Kept("Key Vault (soft-deleted, purge protection on)", vault,
+        """Every destroy keeps the Key Vault: soft-deleted with purge protection, it stays for its
+        retention (settings.KEY_VAULT_RETENTION_DAYS) and no one can purge it sooner
+        (learn.microsoft.com Key Vault soft-delete overview; PSRule Azure.KeyVault.PurgeProtect:
+        "vaults and vault items can no longer be purged"); a re-created stack names its vault
+        anew (secrets.py). A production destroy also keeps the Recovery Services vault and its
+        resource group, unless --delete-backups (settings.DELETE_BACKUPS says what Pulumi
+        deletes and why). No final database snapshot: take a dump first (RUNBOOK.md)."""
+        days = KEY_VAULT_RETENTION_DAYS[d.tier]
+        kept = [Kept("Key Vault (soft-deleted, purge protection on)",
+                     str(outputs.get("key_vault") or f"kv-…-<4 hex digits> (not in the stack's outputs: "
+                                                       f"`az keyvault list-deleted` shows it)"),
                      f"{days} days after the destroy, its name reserved until then; no one can purge it sooner")]
+        if not d.production or delete_backups or not d.blueprint.files:
+            return kept
+        vault = str(outputs.get("backup_vault") or "<VAULT_NAME>")
+        group = str(outputs.get("backup_resource_group") or "<VAULT_RESOURCE_GROUP>")
+        found = ("" if "backup_vault" in outputs else
+                 " (not in the stack's outputs: `az backup vault list` shows it, in a group named "
+                 f"rg-{d.stack_name}-backup-<4 hex digits>)")
+
+        def az(*words: str) -> str:
+            return " ".join(w if "<" in w else shlex.quote(w) for w in words)
+
+        where = ("--resource-group", group, "--vault-name", vault)
+        account = str(outputs.get("storage_account") or names.storage_account(d))
+        container = f"StorageContainer;Storage;{names.resource_group(d)};{account}"  # backup.py
+        share = ("--container-name", container, "--item-name", "<EACH_ITEM_LISTED>",
+                 "--backup-management-type", "AzureStorage", "--workload-type", "AzureFileShare")
+        # Commands and flags: Azure/azure-cli src/azure-cli/azure/cli/command_modules/backup
+        # commands.py and _params.py (tests/test_azure_recreate.py checks each against them).
+        # Order (learn.microsoft.com/azure/backup/backup-azure-delete-vault): a vault holding
+        # backup data, even soft-deleted, cannot be deleted; soft delete off first, then each
+        # soft-deleted item undeleted and deleted for good, then the vault and its group.
+        return kept + [Kept(
+            "Recovery Services vault (in its own resource group) and any soft-deleted file-share backup items",
+            vault + found,
+            f"soft-deleted items {BACKUP_SOFT_DELETE_DAYS} days, then the empty vault and its group until you "
+            "delete them (the share snapshots were in the storage account and went with it)",
+            (az("az", "backup", "vault", "backup-properties", "set", "--name", vault, "--resource-group", group,
+                "--soft-delete-feature-state", "Disable"),
+             az("az", "backup", "item", "list", *where, "--backup-management-type", "AzureStorage",
+                "--workload-type", "AzureFileShare", "--query", "[].name", "--output", "tsv"),
+             az("az", "backup", "protection", "undelete", *where, *share),
+             az("az", "backup", "protection", "disable", *where, *share, "--delete-backup-data", "true", "--yes"),
+             az("az", "backup", "vault", "delete", "--name", vault, "--resource-group", group, "--yes"),
+             az("az", "group", "delete", "--name", group, "--yes")),
+        )]
 
     def exit_tools(self, d) -> ExitTools:
         return ExitTools(database_from="a Container Apps job in the app's network",

@@ -42,9 +42,25 @@ def storage_account(d: Deployment) -> str:
     return "st" + short_name(d, 22, sep="")
 
 
-def key_vault(d: Deployment) -> str:
-    # short_name may start with a digit ("1st Borough…"); the "kv-" prefix keeps a letter first.
-    return "kv-" + short_name(d, 21, sep="-")
+def key_vault(d: Deployment, suffix: str) -> str:
+    """`kv-<council/app/tier, 16>-<suffix>`: 24 at most (azure-rest-api-specs keyvault
+    `vaultName` pattern `^[a-zA-Z0-9-]{3,24}$`). `suffix` is the incarnation's RandomId hex
+    (secrets.py): a destroyed vault stays soft-deleted with its name reserved (Key Vault
+    soft-delete overview), so a re-created stack needs a new name. short_name may start with a
+    digit ("1st Borough…"); the "kv-" prefix keeps a letter first."""
+    return f"kv-{short_name(d, 23 - len(suffix) - 3, sep='-')}-{suffix}"
+
+
+def recovery_vault(d: Deployment, suffix: str) -> str:
+    """`rsv-…-<suffix>`, 2–50 letters, digits and hyphens (a DNS label here), unique per
+    incarnation: a destroy keeps the vault (settings.DELETE_BACKUPS)."""
+    return f"rsv-{short_name(d, 50 - 4 - len(suffix) - 1, sep='-')}-{suffix}"
+
+
+def backup_group(d: Deployment, suffix: str) -> str:
+    """The resource group the kept Recovery Services vault alone lives in, so the stack's own
+    group can be deleted while the vault stays (1–90 characters, unique per subscription)."""
+    return f"{_fit(f'rg-{d.stack_name}-backup', 90 - len(suffix) - 1)}-{suffix}"
 
 
 def registry(d: Deployment) -> str:

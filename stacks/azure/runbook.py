@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import names
-from .settings import DATABASE_BACKUP_DAYS
+from .settings import BACKUP_SOFT_DELETE_DAYS, DATABASE_BACKUP_DAYS, KEY_VAULT_RETENTION_DAYS
 
 
 def _dns_steps(d, stack: str) -> list[dict[str, str | None]]:
@@ -86,6 +86,13 @@ def runbook(d, stack: str) -> dict[str, Any]:
             if d.production
             else "Files on a trial have no backup beyond the storage account's redundancy."
         ),
-        "destroy_production": "Azure keeps no final database snapshot: take a dump and copy the file "
-        "share first (see Back up). The Key Vault stays soft-deleted, with purge protection, for 90 days.",
+        "destroy_production": "Azure keeps no final database snapshot, and the file share's backups "
+        "are snapshots inside its storage account, deleted with it: take a dump and copy the file share "
+        f"first (see Back up). The Key Vault stays soft-deleted, with purge protection, for "
+        f"{KEY_VAULT_RETENTION_DAYS['production']} days (the `key_vault` output names it). The Recovery "
+        "Services vault (`backup_vault`, in its own resource group `backup_resource_group`) is kept: "
+        f"backup items deleted with the shares stay in it, soft-deleted, for {BACKUP_SOFT_DELETE_DAYS} "
+        "days, and it cannot be deleted sooner. `councilkit destroy . --delete-backups` turns its soft "
+        "delete off first and deletes it as well; it cannot be undone. A new stack with the same "
+        "answers names its vaults anew, so it can be created at once.",
     }

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_azure_native.keyvault as keyvault
+import pulumi_random as random
 
 from councilkit.blueprints.deployment import Deployment
 from councilkit.stacks.generated import generate
@@ -30,6 +31,7 @@ from councilkit.stacks.spec import SecretSpec
 from . import names
 from .identity import grant
 from .network import Network
+from .settings import INCARNATION_SUFFIX_BYTES, KEY_VAULT_RETENTION_DAYS
 
 
 @dataclass
@@ -53,7 +55,14 @@ class Secrets(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self)
         self._rg = args.resource_group_name
         d = args.deployment
-        self.vault_name = names.key_vault(d)
+        # A new name per incarnation, drawn once when the vault is created (as the AWS final
+        # snapshot, aws/database.py): a destroyed vault stays soft-deleted for its retention with
+        # its name reserved, and purge protection forbids purging it sooner. Recovering it
+        # instead (create_mode "recover") would need the program to know whether a deleted vault
+        # exists, would bring back the old stack's secrets beside the new ones, and fails once
+        # the retention has passed; a fresh name always works.
+        suffix = random.RandomId(f"{name}-vault-suffix", byte_length=INCARNATION_SUFFIX_BYTES, opts=self._child)
+        self.vault_name: pulumi.Output[str] = suffix.hex.apply(lambda h: names.key_vault(d, h))
         self.vault = keyvault.Vault(
             f"{name}-vault",
             vault_name=self.vault_name,
@@ -68,7 +77,7 @@ class Secrets(pulumi.ComponentResource):
                 # A deleted vault (and its secrets) is kept for the retention period and cannot be
                 # purged early, even by an administrator. Note: the name stays reserved meanwhile.
                 enable_purge_protection=True,
-                soft_delete_retention_in_days=90 if d.production else 7,
+                soft_delete_retention_in_days=KEY_VAULT_RETENTION_DAYS[d.tier],
                 enabled_for_deployment=False,
                 enabled_for_disk_encryption=False,
                 enabled_for_template_deployment=False,
@@ -108,6 +117,6 @@ class Secrets(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
-        url = pulumi.Output.from_input(f"https://{self.vault_name}.vault.azure.net/secrets/{secret_name}")
+        url = pulumi.Output.concat("https://", self.vault_name, f".vault.azure.net/secrets/{secret_name}")
         self.urls[secret_name] = url
         return url

@@ -4,3 +4,58 @@ from __future__ import annotations
 
 # Flexible Server automated backups (point-in-time restore window), days.
 DATABASE_BACKUP_DAYS = {"trial": 7, "production": 14}
+
+# Suffixes drawn once per incarnation of a stack (pulumi_random.RandomId, `hex` = 2 digits a
+# byte), so `new` + `up` with the same answers after a destroy gets names that are free again.
+INCARNATION_SUFFIX_BYTES = 2
+
+# Key Vault soft-delete retention, days (7 to 90; Microsoft "Azure Key Vault soft-delete
+# overview": the vault and its name stay reserved in the soft-deleted state for this long, and
+# with purge protection no one can purge it sooner).
+KEY_VAULT_RETENTION_DAYS = {"trial": 7, "production": 90}
+
+# Recovery Services soft delete: deleted backup items are kept 14 more days (MicrosoftDocs
+# azure-docs articles/backup/soft-delete-azure-backup-faq.yml: "fixed to 14 days"), and "a
+# Recovery Services vault can't be deleted if there are backup items within it, even
+# soft-deleted ones ... Disabling soft-delete is the only way to guarantee immediate deletion"
+# (learn.microsoft.com/azure/backup/use-restapi-update-vault-properties).
+BACKUP_SOFT_DELETE_DAYS = 14
+
+RECOVERY_VAULT = "azure-native:recoveryservices:Vault"
+BACKUP_GROUP = "azure-native:resources:ResourceGroup"
+
+
+def recovery_vault_properties(soft_delete_state: str) -> dict:
+    """The Recovery Services vault's `properties` (the ArgsDict form, so the stack and the
+    --delete-backups table below share one definition): private, geo-redundant with
+    cross-region restore; soft delete "Enabled" (not "AlwaysON", which could never be turned
+    off again: azure-native SoftDeleteState, MicrosoftDocs quick-backup-azure-enable-enhanced-
+    soft-delete.md "Once you enable the always-on state for soft delete, you can't disable it")."""
+    return {
+        "public_network_access": "Disabled",
+        "redundancy_settings": {"standard_tier_storage_redundancy": "GeoRedundant",
+                                "cross_region_restore": "Enabled"},
+        "security_settings": {"soft_delete_settings": {
+            "soft_delete_state": soft_delete_state,
+            "soft_delete_retention_period_in_days": BACKUP_SOFT_DELETE_DAYS,
+        }},
+    }
+
+
+# What a production destroy does with the file backups. Pulumi deletes dependents first: each
+# protected item (ProtectedItems Delete: "Used to disable backup of an item within a container",
+# learn.microsoft.com/rest/api/backup/protected-items/delete: protection stops, its data goes),
+# then the container registration (the storage account is unregistered, which lifts Azure
+# Backup's delete lock on it), then what is not retained. The vault and the resource group it
+# alone lives in are retained (backup.py): with soft delete on, deleted items stay in the vault
+# 14 days and the vault cannot be deleted meanwhile, so keeping it is what lets the destroy
+# complete, and keeps those items undeletable for the council. The share snapshots themselves
+# live in the storage account ("Azure file share backup uses file share snapshots",
+# learn.microsoft.com/azure/backup/azure-file-share-backup-overview) and go with it.
+# `destroy --delete-backups` (stacks/program.py `delete_backups`, which also lifts
+# retain_on_delete): the targeted update first turns the vault's soft delete off, so the items
+# go at once and Pulumi can delete the vault and its group too.
+DELETE_BACKUPS = {
+    RECOVERY_VAULT: {"properties": recovery_vault_properties("Disabled")},
+    BACKUP_GROUP: {},
+}

@@ -186,10 +186,11 @@ def build(d: Deployment) -> StackOutputs:
             monthly_budget=MONTHLY_BUDGET[d.tier],
         ),
     )
+    backup = None
     if d.production and files:
         from .backup import Backup, BackupArgs
 
-        Backup(
+        backup = Backup(
             "backup",
             BackupArgs(d, rg_name, location, files.account.id, files.account_name, list(files.shares)),
         )
@@ -200,7 +201,7 @@ def build(d: Deployment) -> StackOutputs:
         "web_app": apps.web_name,
         "web_fqdn": web_fqdn,
     }
-    locations: dict[str, Any] = {"secrets": f"Azure Key Vault {secrets.vault_name}"}
+    locations: dict[str, Any] = {"secrets": pulumi.Output.concat("Azure Key Vault ", secrets.vault_name)}
     if edge:
         details["front_door_endpoint"] = edge.endpoint_host
         details["private_link_approval"] = edge.private_link_approval
@@ -209,6 +210,9 @@ def build(d: Deployment) -> StackOutputs:
         locations["database"] = database.host
     if caches:
         details["caches"] = {name: cache.host for name, cache in caches.items()}
+    if backup is not None:  # what a destroy keeps, named for its prompt and record (cloud.destroy_keeps)
+        details["backup_vault"] = backup.vault_name
+        details["backup_resource_group"] = backup.group_name
     if files:
         details["storage_account"] = files.account_name
         locations["files"] = files.account_name
