@@ -455,3 +455,13 @@ def test_the_plan_shows_the_environments_verification_id_as_the_asuid_value(plan
     d, plan = plan_of("nextcloud", "azure", "trial")
     asuid = next(r for r in plan.outputs["dns_records"] if r["name"] == f"asuid.{d.domain}")
     assert asuid["value"] == "mock-verification-id", "the environment's customDomainVerificationId"
+
+
+@pytest.mark.parametrize("tier", ["trial", "production"])
+def test_the_runbook_says_up_prints_writes_and_waits_for_the_records(tier):
+    d = build_deployment("nextcloud", cloud="azure", tier=tier, domain=ANSWERS["domain"])
+    steps = CLOUDS["azure"].runbook(d, d.stack_name)["dns_steps"]
+    text = " ".join(s["text"] for s in steps)
+    assert f"`asuid.{d.domain}` (the environment's domain verification id)" in text
+    assert "DNS-RECORDS.md" in text and "exit code 3" in text and "pulumi preview" not in text
+    assert steps[0]["command"].endswith("--query \"[0].properties.customDomainConfiguration.customDomainVerificationId\" -o tsv")

@@ -13,10 +13,14 @@ def _dns_steps(d, stack: str) -> list[dict[str, str | None]]:
     text and, when it has one, a command (shown on its own line, so it copies whole)."""
     n = {"resource_group": names.resource_group(d), "web_app": names.container_app(d, d.blueprint.web.name)}
     asuid = {
-        "text": f"Before the first `up`, publish the TXT record `asuid.{d.domain}`. Azure checks it before "
-        f"it puts {d.domain} on the web app. Its value is the subscription's domain verification id, "
-        "which a preview shows in the `dns_records` output (it needs the credentials; nothing is created):",
-        "command": f"pulumi preview -s {stack}",
+        "text": f"The first `up` creates the Container Apps environment{' and Front Door' if d.production else ''}, "
+        f"then prints the records Azure checks before it puts {d.domain} on the web app: the TXT record "
+        f"`asuid.{d.domain}` (the environment's domain verification id) and the CNAME below. It writes "
+        "them to DNS-RECORDS.md in this folder and waits until DNS shows them (`--dns-wait`, 20 minutes "
+        "by default); if the wait runs out it stops with exit code 3, and `councilkit up .` again carries "
+        "on. Nothing that needs the domain is created before. The verification id, once the environment exists:",
+        "command": f"az containerapp env list --resource-group {n['resource_group']} "
+        "--query \"[0].properties.customDomainConfiguration.customDomainVerificationId\" -o tsv",
     }
     if not d.production:
         return [
@@ -24,9 +28,8 @@ def _dns_steps(d, stack: str) -> list[dict[str, str | None]]:
             {
                 "text": f"Publish the CNAME `{d.domain}` → the web app's own address (the `web_fqdn` output, "
                 f"`{n['web_app']}.<the environment's default domain>`); the web app's managed certificate "
-                "validates by it and renews itself. The address exists once the Container Apps environment "
-                "does, so if the first `up` stops at the web app because the CNAME is missing, read the "
-                "default domain, publish the CNAME and run `councilkit up .` again:",
+                "validates by it and renews itself. `up` prints it once the environment exists; its "
+                "default domain:",
                 "command": f"az containerapp env list --resource-group {n['resource_group']} "
                 "--query \"[0].properties.defaultDomain\" -o tsv",
             },
@@ -34,10 +37,10 @@ def _dns_steps(d, stack: str) -> list[dict[str, str | None]]:
     return [
         asuid,
         {
-            "text": f"After the first `up`, publish the rest from `councilkit outputs .`: the CNAME "
-            f"`{d.domain}` → the Front Door endpoint, and two TXT values at `_dnsauth.{d.domain}` (one for "
-            "Front Door's managed certificate, one for the web app's). Azure retries validation until "
-            "they appear.",
+            "text": f"The CNAME `{d.domain}` → the Front Door endpoint is the one `up` prints with "
+            f"`asuid.{d.domain}`. Once `up` has created everything, publish the two TXT values at "
+            f"`_dnsauth.{d.domain}` from `councilkit outputs .` (one for Front Door's managed certificate, "
+            "one for the web app's). Azure retries validation until they appear.",
             "command": None,
         },
         {

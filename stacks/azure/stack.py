@@ -7,12 +7,11 @@ Mirrors stacks/aws: network (+ NSGs) → identity → secrets (Key Vault) → re
 trial is destroyed in one command. Tags come from stacks/tags.py.
 
 Going live needs DNS records only the council can publish (`dns_records` output): Azure checks
-`asuid.<domain>` (the subscription's domain verification id, shown already by a preview) before
-it puts the council's domain on the web app, so publish it before the first `up`; the others
-(the CNAME, the certificates' `_dnsauth` tokens) can follow, and Azure retries validation.
-A trial's domain is a CNAME to the web app's own address (`web_fqdn`), known only once the
-environment exists: if Azure insists on that CNAME when the domain is added, the first `up`
-stops at the web app, and a second `up` after publishing it completes.
+`asuid.<domain>` (the environment's domain verification id) and the CNAME before it puts the
+council's domain on the web app. `up` therefore goes live in phases (cloud.py, golive.py): the
+environment first, its records printed, written and waited for; the image; the identity, secrets
+and role assignments; then everything, the domain bound on the web app last. The certificates'
+`_dnsauth` tokens follow the whole stack, and Azure retries their validation.
 
 Known limits (see also cache.py and database.py):
 - Azure Cache for Redis is retiring (30 September 2028) and cannot be created by tenants that had
