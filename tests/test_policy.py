@@ -106,6 +106,21 @@ def redis(**kw):
     return res(t.REDIS, "redis", **base)
 
 
+def amr_cluster(**kw):
+    """An Azure Managed Redis cluster as stacks/azure/cache.py declares it for production."""
+    base = {"clusterName": "redis-x", "sku": {"name": "Balanced_B1"}, "minimumTlsVersion": "1.2",
+            "publicNetworkAccess": "Disabled", "highAvailability": "Enabled", "location": "uksouth"}
+    base.update(kw)
+    return res(t.REDIS_CLUSTER, "amr", **base)
+
+
+def amr_db(**kw):
+    base = {"clusterName": "redis-x", "databaseName": "default", "clientProtocol": "Encrypted",
+            "clusteringPolicy": "NoCluster", "evictionPolicy": "NoEviction", "port": 10000}
+    base.update(kw)
+    return res(t.REDIS_DATABASE, "amr-db", **base)
+
+
 def front_door(mode: str):
     return [
         app(),
@@ -244,14 +259,14 @@ CASES = {
                    [pg(), res(t.POSTGRES_CONFIG, "tls", serverName="psql-x", configurationName="require_secure_transport", value="on")],
                    [pg(), res(t.POSTGRES_CONFIG, "tls", serverName="psql-x", configurationName="require_secure_transport", value="off")]),
     "CK-AZR-002": ("trial", [account()], [account(minimumTlsVersion="TLS1_0")]),
-    "CK-AZR-003": ("trial", [redis()], [redis(enableNonSslPort=True)]),
+    "CK-AZR-003": ("trial", [redis(), amr_cluster(), amr_db()], [amr_cluster(), amr_db(clientProtocol="Plaintext")]),
     "CK-AZR-004": ("trial", [app()], [app(configuration={"ingress": {"external": True, "allowInsecure": True}})]),
     "CK-AZR-005": ("production", [res(t.FD_CUSTOM_DOMAIN, "d", tlsSettings={"minimumTlsVersion": "TLS12"})],
                    [res(t.FD_CUSTOM_DOMAIN, "d", tlsSettings={"minimumTlsVersion": "TLS10"})]),
     "CK-AZR-006": ("trial", [pg()], [pg(network={"publicNetworkAccess": "Enabled"})]),
     "CK-AZR-007": ("trial", [account()], [account(publicNetworkAccess="Enabled", networkRuleSet={"defaultAction": "Allow"})]),
     "CK-AZR-008": ("trial", [vault()], [vault(publicNetworkAccess="Enabled", networkAcls={"defaultAction": "Allow"})]),
-    "CK-AZR-009": ("trial", [redis()], [redis(publicNetworkAccess="Enabled")]),
+    "CK-AZR-009": ("trial", [redis(), amr_cluster()], [amr_cluster(publicNetworkAccess="Enabled")]),
     "CK-AZR-010": ("production", front_door("Prevention"), front_door("Detection")),
     "CK-AZR-011": ("production", [app(), environment("Disabled"), private_link_origin()],
                    [app(), environment("Enabled")]),
@@ -262,7 +277,7 @@ CASES = {
                     app(template={"scale": {"minReplicas": 2}})],
                    [res(t.APP_ENVIRONMENT, "env", zoneRedundant=True, location="uksouth"),
                     app(template={"scale": {"minReplicas": 1}})]),
-    "CK-AZR-015": ("production", [account(), redis()], [account(sku={"name": "Premium_LRS"}), redis()]),
+    "CK-AZR-015": ("production", [account(), redis(), amr_cluster()], [account(), amr_cluster(highAvailability="Disabled")]),
     "CK-AZR-016": ("trial", [vault()], [vault(enablePurgeProtection=False)]),
     "CK-AZR-017": ("production", share_backup(True), share_backup(False)),
     "CK-AZR-018": ("trial",
@@ -294,6 +309,18 @@ CASES = {
     "CK-GEN-003": ("trial", [rds(tags=TAGS)], [rds(tags={**TAGS, "expires-on": "2027-12-25"})]),
 }
 CONTROL = {c.id: c for c in CONTROLS}
+
+# Every other bad Redis setting the Redis controls catch, for the retiring Azure Cache for Redis
+# (a stack planned before the move) and Azure Managed Redis: control id → (tier, bad fragment, why).
+REDIS_BAD = [
+    ("CK-AZR-003", "trial", [redis(enableNonSslPort=True)], "plain-text port 6379"),
+    ("CK-AZR-003", "trial", [amr_cluster(minimumTlsVersion="1.0")], "minimumTlsVersion is 1.0"),
+    ("CK-AZR-003", "trial", [amr_cluster(minimumTlsVersion=None)], "minimumTlsVersion is not set"),
+    ("CK-AZR-009", "trial", [redis(publicNetworkAccess="Enabled")], "publicNetworkAccess is Enabled"),
+    ("CK-AZR-009", "trial", [amr_cluster(publicNetworkAccess=None, subnetId="s")], "not set (Azure enables it)"),
+    ("CK-AZR-015", "production", [account(sku={"name": "Premium_LRS"}), redis()], "keeps every copy in one zone"),
+    ("CK-AZR-015", "production", [redis(sku={"name": "Basic", "family": "C", "capacity": 0})], "a single node"),
+]
 
 
 def test_the_baseline_has_at_least_25_controls_across_both_clouds():
@@ -328,6 +355,18 @@ def test_control_catches_a_deliberately_bad_resource(control_id):
     failed = run(control, bad, facts(cloud, tier))
     assert failed.status == "failed", failed.results
     assert all(r.reason for r in failed.failures)
+
+
+@pytest.mark.parametrize("control_id,tier,bad,why", REDIS_BAD, ids=[f"{b[0]}-{i}" for i, b in enumerate(REDIS_BAD)])
+def test_redis_controls_catch_each_bad_setting_of_either_redis(control_id, tier, bad, why):
+    result = run(CONTROL[control_id], bad, facts("azure", tier))
+    assert result.status == "failed" and any(why in f.reason for f in result.failures), result.results
+
+
+def test_managed_redis_defaults_the_api_applies_are_judged_as_the_api_applies_them():
+    """Unset clientProtocol is Encrypted and unset highAvailability Enabled (SDK enum docs)."""
+    assert run(CONTROL["CK-AZR-003"], [amr_db(clientProtocol=None)], facts("azure", "trial")).status == "passed"
+    assert run(CONTROL["CK-AZR-015"], [amr_cluster(highAvailability=None)], facts("azure", "production")).status == "passed"
 
 
 @pytest.mark.parametrize("control_id", [c.id for c in CONTROLS if c.tiers == ("production",)])

@@ -1,23 +1,36 @@
-"""Cache: one Azure Cache for Redis per blueprint cache, TLS only, reachable only privately.
+"""Cache: one Azure Managed Redis per blueprint cache, TLS only, reachable only privately.
 
-A blueprint may ask for several caches (`cache` plus `caches`, e.g. ERPNext's cache and queue):
-each is its own Redis, because their eviction policies differ and a queue must never lose keys
-(`noeviction`) while a cache should drop the least recently used ones (`allkeys-lru`). The
-policy is the cache's `redisConfiguration.maxmemoryPolicy`.
+Azure Cache for Redis (`Microsoft.Cache/redis`) is retiring: Basic, Standard and Premium on
+30 September 2028, and tenants with no cache before April 2026 can no longer create one; Microsoft
+points every cache at Azure Managed Redis (learn.microsoft.com/azure/azure-cache-for-redis/
+retirement-faq; docs.azure.cn azure-cache-for-redis/policy-reference banner, read 2026-12-02).
+Azure Managed Redis is `Microsoft.Cache/redisEnterprise`: a cluster (compute, SKU, TLS, network,
+HA) and its one database (`default`), which holds protocol, clustering, eviction and keys
+(terraform-provider-azurerm managedredis/managed_redis_resource.go: "Database is a child of
+cluster with 1-1 mapping", `defaultDatabaseName = "default"`).
 
-- The non-TLS port (6379) is disabled and TLS 1.2 is the minimum: apps connect on 6380 with TLS.
-- Public network access is off; each cache has a private endpoint in the endpoints subnet.
-- Production runs Standard (a primary and a replica with an SLA); trials run Basic (one node).
-- Azure Cache for Redis offers Redis 6 as its newest engine; blueprints asking for 7.x get 6,
-  which speaks the commands the apps we ship use (locks, sessions, caching, RQ/Celery queues).
-- The access key is read with `listKeys` once the cache exists and kept in Key Vault
-  (`<cache>-password`), from where containers read it; it never appears in a template or plan.
-  (`accessKeys` on the resource itself is only filled in on create/update responses, so a
-  `pulumi refresh` would blank it and the next `up` would write an empty secret.)
+A blueprint may ask for several caches (`cache` plus `caches`, e.g. a cache and a queue): each is
+its own cluster, because their eviction policies differ and a queue must never lose keys
+(`NoEviction`) while a cache should drop the least recently used ones (`AllKeysLRU`).
 
-Note: Microsoft announced the retirement of Azure Cache for Redis (Basic/Standard/Premium on
-30 September 2028) in favour of Azure Managed Redis, and tenants that had no cache before April
-2026 can no longer create one. See the Azure stack's notes for the move to Managed Redis.
+- TLS only: the database's `clientProtocol` is `Encrypted` (Managed Redis serves one mode, TLS or
+  plain text, on port 10000) and the cluster's minimum TLS version is 1.2 (MicrosoftDocs
+  azure-docs articles/redis/migrate/migrate-basic-standard-premium-understand.md).
+- Private only: `publicNetworkAccess` Disabled and a private endpoint (group id `redisEnterprise`)
+  in the endpoints subnet, registered in the private DNS zone `privatelink.redis.azure.net`
+  (azure-docs articles/redis/private-link.md: `--group-ids "redisEnterprise"`; "A private DNS
+  zone, named `*.privatelink.redis.azure.net`"; apps connect to `<name>.<region>.redis.azure.net`
+  on port 10000).
+- `NoCluster`: the apps we ship use plain (non-cluster) Redis clients and queues run MULTI and
+  cross-key scripts, which OSS and Enterprise clustering refuse across slots (CROSSSLOT); the
+  non-clustered policy is for caches up to 25 GB, which every size here is (azure-docs
+  articles/redis/architecture.md, "Cluster policies", "Multi-key commands").
+- Production runs with high availability (a replica, zone redundant where the region has zones);
+  trials run without it, which has no SLA and halves the price; HA cannot be turned off later but
+  can be turned on (architecture.md "Running without high availability mode enabled").
+- Access keys stay enabled (`accessKeysAuthentication`; Managed Redis otherwise expects Entra ID
+  tokens the apps' Redis clients cannot fetch). The key is read with `listDatabaseKeys` once the
+  database exists and kept in Key Vault (`<cache>-password`), from where containers read it.
 """
 
 from __future__ import annotations
@@ -25,7 +38,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_azure_native.redis as redis
+import pulumi_azure_native.network as network
+import pulumi_azure_native.redisenterprise as redisenterprise
 
 from councilkit.blueprints.deployment import Deployment
 from councilkit.blueprints.model import Cache as CacheSpec
@@ -33,15 +47,24 @@ from councilkit.blueprints.model import Cache as CacheSpec
 from . import names
 from .network import Network
 
+# Balanced SKUs by tier and blueprint size: 0.5, 1, 3 and 6 GB (SDK enum SkuName, installed
+# pulumi-azure-native 3.29.0 redisenterprise/_enums.py; sizes from architecture.md's SKU table).
+# The smallest, B0, for a trial cache; production one size up, as Microsoft maps Standard C1→B1.
 SKU = {
-    ("trial", "small"): ("Basic", "C", 0),
-    ("trial", "medium"): ("Basic", "C", 1),
-    ("trial", "large"): ("Basic", "C", 2),
-    ("production", "small"): ("Standard", "C", 1),
-    ("production", "medium"): ("Standard", "C", 2),
-    ("production", "large"): ("Standard", "C", 3),
+    ("trial", "small"): "Balanced_B0",
+    ("trial", "medium"): "Balanced_B1",
+    ("trial", "large"): "Balanced_B3",
+    ("production", "small"): "Balanced_B1",
+    ("production", "medium"): "Balanced_B3",
+    ("production", "large"): "Balanced_B5",
 }
-TLS_PORT = 6380
+# The blueprint's eviction (Redis spelling) → the API's EvictionPolicy enum (_enums.py).
+EVICTION = {"allkeys-lru": "AllKeysLRU", "volatile-lru": "VolatileLRU", "noeviction": "NoEviction"}
+TLS_PORT = 10000  # private-link.md: "connect to <cachename>.<region>.redis.azure.net on port 10000"
+DATABASE = "default"  # the one database a cluster has (managed_redis_resource.go)
+GROUP_ID = "redisEnterprise"  # private-link.md, az network private-endpoint create --group-ids
+PRIVATE_ZONE = "privatelink.redis.azure.net"  # private-link.md FAQ
+NAME_LIMIT = 60  # clusterName: 1-60 characters (redis_enterprise.py cluster_name docstring)
 DEFAULT_CACHE = "cache"
 
 
@@ -51,9 +74,10 @@ def secret_name(cache: CacheSpec) -> str:
 
 
 def redis_name(d: Deployment, cache: CacheSpec) -> str:
-    """Globally unique DNS label; the blueprint's default cache keeps the plain `redis-` prefix."""
+    """Globally unique cluster name (letters, digits, single hyphens, at most 60); the
+    blueprint's default cache keeps the plain `redis-` prefix."""
     prefix = "redis" if cache.name == DEFAULT_CACHE else f"redis-{cache.name}"
-    return names.dns_label(d, prefix)
+    return names.dns_label(d, prefix, NAME_LIMIT)
 
 
 @dataclass
@@ -66,39 +90,76 @@ class CacheArgs:
 
 
 class Cache(pulumi.ComponentResource):
-    """`host`, `port` (TLS), `access_key` (a Pulumi secret), `redis` for alerts."""
+    """`host`, `port` (TLS), `access_key` (a Pulumi secret); `cluster` and `database`."""
 
     def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("councilkit:azure:Cache", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         d = args.deployment
         spec = args.cache
-        sku_name, family, capacity = SKU[(d.tier, d.sizes.cache.size)]
-        cache_name = redis_name(d, spec)
+        cluster_name = redis_name(d, spec)
         rg = args.resource_group_name
-        self.redis = redis.Redis(
+        self.cluster = redisenterprise.RedisEnterprise(
             f"{name}-redis",
-            name=cache_name,
+            cluster_name=cluster_name,
             resource_group_name=rg,
             location=args.location,
-            sku=redis.SkuArgs(name=sku_name, family=family, capacity=capacity),
-            redis_version="6",
-            enable_non_ssl_port=False,
+            sku=redisenterprise.SkuArgs(name=SKU[(d.tier, d.sizes.cache.size)]),
             minimum_tls_version="1.2",
             public_network_access="Disabled",
-            redis_configuration=redis.RedisCommonPropertiesRedisConfigurationArgs(
-                maxmemory_policy=spec.eviction
-            ),
+            high_availability="Enabled" if d.production else "Disabled",
             opts=child,
         )
-        args.network.private_endpoint(f"{name}-redis", self.redis.id, "redisCache", owner=self)
-        self.host = f"{cache_name}.redis.cache.windows.net"
-        self.port = TLS_PORT
-        # Read the key only once the cache exists (its id is known): a preview of a new stack
-        # makes no call, and the value is always the live one.
-        keys = self.redis.id.apply(
-            lambda _: redis.list_redis_keys_output(name=cache_name, resource_group_name=rg)
+        self.database = redisenterprise.Database(
+            f"{name}-redis-db",
+            cluster_name=self.cluster.name,
+            database_name=DATABASE,
+            resource_group_name=rg,
+            client_protocol="Encrypted",
+            clustering_policy="NoCluster",
+            eviction_policy=EVICTION[spec.eviction],
+            port=TLS_PORT,
+            access_keys_authentication="Enabled",
+            opts=child,
         )
-        key = keys.apply(lambda k: k.primary_key)
-        self.access_key = pulumi.Output.secret(key)
+        self._private_endpoint(name, args, self.cluster.id)
+        # Known before the cluster exists, so env values and plans are concrete: Managed Redis
+        # serves `<name>.<region>.redis.azure.net` (private-link.md), `hostName` once created.
+        self.host = f"{cluster_name}.{args.location}.redis.azure.net"
+        self.port = TLS_PORT
+        # Read the key only once the database exists (its id is known): a preview of a new stack
+        # makes no call, and the value is always the live one.
+        keys = self.database.id.apply(
+            lambda _: redisenterprise.list_database_keys_output(
+                cluster_name=cluster_name, database_name=DATABASE, resource_group_name=rg
+            )
+        )
+        self.access_key = pulumi.Output.secret(keys.apply(lambda k: k.primary_key))
         self.register_outputs({"host": self.host})
+
+    def _private_endpoint(self, name: str, args: CacheArgs, cluster_id: pulumi.Input[str]) -> None:
+        """The cluster's private endpoint in the endpoints subnet, in Managed Redis's own zone."""
+        net = args.network
+        zone = net.private_zone(GROUP_ID, PRIVATE_ZONE)
+        child = pulumi.ResourceOptions(parent=self)
+        endpoint = network.PrivateEndpoint(
+            f"{name}-redis-pe",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            subnet=network.SubnetArgs(id=net.subnets["endpoints"].id),
+            private_link_service_connections=[
+                network.PrivateLinkServiceConnectionArgs(
+                    name=f"{name}-redis-{GROUP_ID}", private_link_service_id=cluster_id, group_ids=[GROUP_ID]
+                )
+            ],
+            opts=child,
+        )
+        network.PrivateDnsZoneGroup(
+            f"{name}-redis-pe-dns",
+            resource_group_name=args.resource_group_name,
+            private_endpoint_name=endpoint.name,
+            private_dns_zone_group_name="default",
+            private_dns_zone_configs=[network.PrivateDnsZoneConfigArgs(name=GROUP_ID, private_dns_zone_id=zone.id)],
+            opts=child,
+        )
+        self.private_endpoint = endpoint

@@ -16,9 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 MOCK_GUID = "00000000-0000-0000-0000-000000000000"
+REDIS_CLUSTER = "azure-native:redisenterprise:RedisEnterprise"
 # Data-source calls the stack makes while planning, answered with placeholders of the right shape.
 INVOKE_RESULTS = {
-    "azure-native:redis:listRedisKeys": {"primaryKey": "mock-primary-key", "secondaryKey": "mock-secondary-key"},
+    "azure-native:redisenterprise:listDatabaseKeys": {"primaryKey": "mock-primary-key", "secondaryKey": "mock-secondary-key"},
     "azure-native:app:getCustomDomainVerificationId": {"value": "(the subscription's verification id)"},
 }
 
@@ -51,6 +52,12 @@ def azure_outputs(type_: str, name: str, out: dict[str, Any]) -> dict[str, Any]:
     if type_ == "azure-native:app:ManagedEnvironment":
         # The TXT value Azure checks at `asuid.<domain>` (a read-only property of the environment).
         out.setdefault("customDomainConfiguration", {"customDomainVerificationId": "mock-verification-id"})
+    if type_ == REDIS_CLUSTER:
+        # Azure names the cluster by its clusterName and serves it at
+        # `<name>.<region>.redis.azure.net` (azure-docs articles/redis/private-link.md).
+        cluster = out.get("clusterName") or suffix
+        out["name"] = cluster
+        out["hostName"] = f"{cluster}.{str(out.get('location') or 'uksouth').replace(' ', '').lower()}.redis.azure.net"
     if type_ == "azure-native:app:ManagedCertificate":
         # The DNS TXT token a managed certificate validated by TXT waits for.
         out["properties"] = {**(out.get("properties") or {}), "validationToken": "mock-certificate-token"}

@@ -26,6 +26,7 @@ FREE = {
     "azure-native:dbformysql:Database": "included in the server",
     "azure-native:storage:FileServiceProperties": "no charge (soft-deleted data is billed as stored)",
     "azure-native:keyvault:Secret": "secret operations are billed on the vault",
+    "azure-native:redisenterprise:Database": "billed on its Managed Redis cluster's nodes",
     "azure-native:cdn:AFDEndpoint": "included in the Front Door profile",
     "azure-native:cdn:AFDOriginGroup": "included in the Front Door profile",
     "azure-native:cdn:AFDOrigin": "included in the Front Door profile",
@@ -159,11 +160,14 @@ def mysql(r, ctx: Context) -> list[Line]:
     return _flexible_server(r, ctx, "mysql")
 
 
-@prices("azure-native:redis:Redis")
-def redis(r, ctx: Context) -> list[Line]:
-    sku = r.inputs.get("sku") or {}
-    name = f"{sku.get('name')}_{sku.get('family')}{sku.get('capacity')}"
-    return [ctx.line(r, f"{sku.get('name')} {sku.get('family')}{sku.get('capacity')} cache", ctx.hours, f"redis.{name}")]
+@prices("azure-native:redisenterprise:RedisEnterprise")
+def managed_redis(r, ctx: Context) -> list[Line]:
+    """Billed per node-hour; high availability (on unless set: SDK HighAvailability enum) runs two."""
+    sku = get(r.inputs, "sku.name", "")
+    ha = (r.inputs.get("highAvailability") or "Enabled") == "Enabled"
+    nodes = 2 if ha else 1
+    what = f"{sku.replace('_', ' ')} Managed Redis ({'two nodes, high availability' if ha else 'one node, no HA'})"
+    return [ctx.line(r, what, ctx.hours * nodes, f"managed_redis.{sku}")]
 
 
 @prices(STORAGE_ACCOUNT)

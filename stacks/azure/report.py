@@ -15,14 +15,15 @@ LAYERS = {
     "database": {"azure-native:dbforpostgresql:Server": "Azure Database for PostgreSQL",
                  "azure-native:dbformysql:Server": "Azure Database for MySQL"},
     "files": {"azure-native:storage:FileShare": "Azure Files (NFS)"},
-    "cache": {"azure-native:redis:Redis": "Azure Cache for Redis"},
+    "cache": {"azure-native:redisenterprise:RedisEnterprise": "Azure Managed Redis"},
     "secrets": {"azure-native:keyvault:Vault": "Key Vault"},
     "monitoring": {"azure-native:monitor:MetricAlert": "Azure Monitor alert"},
     "backup": {"azure-native:recoveryservices:Vault": "Recovery Services vault"},
 }
 # Resource types that hold data at rest (Front Door is global by design and holds none).
 DATA_TYPES = ("dbforpostgresql:Server", "dbformysql:Server", "storage:StorageAccount",
-              "keyvault:Vault", "redis:Redis", "recoveryservices:Vault", "operationalinsights:Workspace")
+              "keyvault:Vault", "redisenterprise:RedisEnterprise", "recoveryservices:Vault",
+              "operationalinsights:Workspace")
 
 
 def protections(plan) -> list[Protection]:

@@ -1,7 +1,7 @@
 """The Azure stack: one deployment's resources with pulumi-azure-native, one component per job.
 
 Mirrors stacks/aws: network (+ NSGs) → identity → secrets (Key Vault) → registry → environment
-(Container Apps + Log Analytics) → files (one NFS share) → database → caches (one Redis each) → apps
+(Container Apps + Log Analytics) → files (one NFS share) → database → caches (one Managed Redis each) → apps
 (+ install/upgrade jobs) → edge (Front Door + WAF over Private Link, production) → monitoring
 (+ budget) → backup (production). Everything lives in one resource group per deployment, so a
 trial is destroyed in one command. Tags come from stacks/tags.py.
@@ -14,8 +14,7 @@ and role assignments; then everything, the domain bound on the web app last. The
 `_dnsauth` tokens follow the whole stack, and Azure retries their validation.
 
 Known limits (see also cache.py and database.py):
-- Azure Cache for Redis is retiring (30 September 2028) and cannot be created by tenants that had
-  no cache before April 2026; its successor, Azure Managed Redis, is not wired in yet.
+- Caches are Azure Managed Redis (cache.py): Azure Cache for Redis is retiring (30 September 2028).
 - `mariadb` blueprints run on MySQL flexible server 8.0 (Azure Database for MariaDB is retired);
   apps that need MariaDB itself (Frappe/ERPNext) plan but will not run there.
 """
@@ -131,13 +130,13 @@ def build(d: Deployment) -> StackOutputs:
             shared_env[cenv.host] = f"{cenv.host_prefix}{cache.host}"
             shared_env[cenv.port] = str(cache.port)
         else:
-            # No port variable: the app would assume Redis's 6379, which Azure Cache for Redis
-            # does not serve (TLS is on 6380 only), so the port rides on the host (right for
-            # URL-style hosts such as rediss://; a bare host needs a port variable).
+            # No port variable: the app would assume Redis's 6379, which Managed Redis does not
+            # serve (TLS on 10000 only), so the port rides on the host (right for URL-style
+            # hosts such as rediss://; a bare host needs a port variable).
             shared_env[cenv.host] = f"{cenv.host_prefix}{cache.host}:{cache.port}"
         if cenv.tls:
             shared_env[cenv.tls] = "true"
-        # Azure Cache for Redis always needs its access key; the blueprint names the variable.
+        # Managed Redis (access keys on) always needs its key; the blueprint names the variable.
         if cenv.password:
             shared_secret_env[cenv.password] = (cache_secret(spec), url)
         caches[spec.name] = cache

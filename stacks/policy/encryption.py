@@ -231,17 +231,24 @@ def storage_tls(resources, facts):
     return out
 
 
-@control("CK-AZR-003", "Azure Cache for Redis accepts TLS 1.2+ only", severity="high", tiers=BOTH,
-         mandatory=True, benchmarks=("MCSB DP-3",), ncsc=("1",), types=(t.REDIS,), subject="Redis cache")
+@control("CK-AZR-003", "Redis caches accept TLS 1.2+ only", severity="high", tiers=BOTH,
+         mandatory=True, benchmarks=("MCSB DP-3",), ncsc=("1",), types=(t.REDIS, t.REDIS_CLUSTER, t.REDIS_DATABASE),
+         subject="Redis cache, Managed Redis cluster or database")
 def redis_tls(resources, facts):
     out = []
-    for r in of_type(resources, t.REDIS):
+    for r in of_type(resources, t.REDIS, t.REDIS_CLUSTER):
         problems = []
         if r.inputs.get("enableNonSslPort") is True:
             problems.append("the plain-text port 6379 is enabled")
         if str(r.inputs.get("minimumTlsVersion", "")) not in ("1.2", "1.3"):
             problems.append(f"minimumTlsVersion is {r.inputs.get('minimumTlsVersion') or 'not set'}")
-        out.append(all_of(r, problems, "TLS-only port, TLS 1.2+"))
+        out.append(all_of(r, problems, "TLS 1.2+" if r.type == t.REDIS_CLUSTER else "TLS-only port, TLS 1.2+"))
+    # Managed Redis serves one protocol on its one port: `clientProtocol` (Encrypted unless set;
+    # pulumi-azure-native redisenterprise Protocol enum: "Default is TLS-encrypted").
+    for r in of_type(resources, t.REDIS_DATABASE):
+        protocol = r.inputs.get("clientProtocol") or "Encrypted"
+        out.append(judge(r, protocol == "Encrypted", "clients connect over TLS only (clientProtocol Encrypted)",
+                         f"clientProtocol is {protocol}: clients connect in plain text"))
     return out
 
 

@@ -21,7 +21,7 @@ TAGGABLE = {
     "aws:elasticache/subnetGroup:SubnetGroup", "aws:kms/key:Key", "aws:codebuild/project:Project",
     "aws:sqs/queue:Queue", "aws:scheduler/scheduleGroup:ScheduleGroup",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-    t.POSTGRES, t.MYSQL, t.STORAGE_ACCOUNT, t.KEY_VAULT, t.REDIS, t.CONTAINER_APP, t.CONTAINER_JOB,
+    t.POSTGRES, t.MYSQL, t.STORAGE_ACCOUNT, t.KEY_VAULT, t.REDIS, t.REDIS_CLUSTER, t.CONTAINER_APP, t.CONTAINER_JOB,
     t.APP_ENVIRONMENT, t.WORKSPACE, t.FRONT_DOOR, t.WAF_POLICY, t.RECOVERY_VAULT, t.REGISTRY,
     "azure-native:resources:ResourceGroup", "azure-native:network:VirtualNetwork",
     "azure-native:network:PrivateEndpoint", "azure-native:privatedns:PrivateZone",

@@ -180,13 +180,16 @@ def key_vault_private(resources, facts):
 
 
 @control("CK-AZR-009", "Redis caches have no public network access", severity="high", tiers=BOTH,
-         mandatory=True, benchmarks=("MCSB NS-2",), ncsc=("11",), types=(t.REDIS,), subject="Redis cache")
+         mandatory=True, benchmarks=("MCSB NS-2",), ncsc=("11",), types=(t.REDIS, t.REDIS_CLUSTER),
+         subject="Redis cache or Managed Redis cluster")
 def redis_private(resources, facts):
+    # A Managed Redis cluster has no VNet injection (subnetId): only publicNetworkAccess closes it.
     return [
-        judge(r, r.inputs.get("publicNetworkAccess") == "Disabled" or bool(r.inputs.get("subnetId")),
+        judge(r, r.inputs.get("publicNetworkAccess") == "Disabled"
+              or (r.type == t.REDIS and bool(r.inputs.get("subnetId"))),
               "public network access disabled (private endpoint)",
               f"publicNetworkAccess is {r.inputs.get('publicNetworkAccess') or 'not set (Azure enables it)'}")
-        for r in of_type(resources, t.REDIS)
+        for r in of_type(resources, t.REDIS, t.REDIS_CLUSTER)
     ]
 
 

@@ -154,8 +154,8 @@ def azure_apps_ha(resources, facts):
 
 
 @control("CK-AZR-015", "Production storage and caches survive a zone outage", severity="medium",
-         tiers=PRODUCTION, mandatory=True, benchmarks=("MCSB BR-1",), ncsc=("2.6",), types=(t.STORAGE_ACCOUNT, t.REDIS),
-         subject="storage account or Redis cache")
+         tiers=PRODUCTION, mandatory=True, benchmarks=("MCSB BR-1",), ncsc=("2.6",),
+         types=(t.STORAGE_ACCOUNT, t.REDIS, t.REDIS_CLUSTER), subject="storage account or Redis cache")
 def azure_storage_ha(resources, facts):
     out = []
     for r in of_type(resources, t.STORAGE_ACCOUNT):
@@ -165,6 +165,13 @@ def azure_storage_ha(resources, facts):
     for r in of_type(resources, t.REDIS):
         sku = get(r.inputs, "sku.name", "")
         out.append(judge(r, sku in ("Standard", "Premium"), f"{sku}: primary and replica", f"{sku}: a single node"))
+    # Managed Redis: highAvailability Enabled unless set (SDK HighAvailability enum: "Enabled by
+    # default"), zone redundant where the region has zones (azure-docs
+    # migrate-basic-standard-premium-understand.md "Zone redundancy").
+    for r in of_type(resources, t.REDIS_CLUSTER):
+        ha = r.inputs.get("highAvailability") or "Enabled"
+        out.append(judge(r, ha == "Enabled", "high availability: a replica of every shard",
+                         "highAvailability is Disabled: one copy, no SLA"))
     return out
 
 

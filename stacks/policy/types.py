@@ -74,3 +74,8 @@ DATABASE_CONFIGS = (POSTGRES_CONFIG, MYSQL_CONFIG)
 KMS_KEY = "aws:kms/key:Key"
 SG_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+
+# Azure Managed Redis (Microsoft.Cache/redisEnterprise): a cluster and its one database
+# (stacks/azure/cache.py; Azure Cache for Redis, REDIS above, is retiring).
+REDIS_CLUSTER = "azure-native:redisenterprise:RedisEnterprise"
+REDIS_DATABASE = "azure-native:redisenterprise:Database"
