@@ -8,7 +8,12 @@ Budget: a monthly Cost Management budget on the deployment's resource group e-ma
 when actual spend passes 80% and when the month's forecast passes 100%, so a forgotten trial
 cannot bill silently. Budgets start on the first of a month, and Azure takes a start in the past
 only within the current month, so the start is the month the budget is created in; later runs
-leave the period alone.
+leave the period alone. A budget stops alerting at its end date, silently: the end is set
+BUDGET_YEARS after the start, the Budgets API's own default and the longest it documents
+(pulumi-azure-native consumption.BudgetTimePeriodArgs end_date, from the Consumption Budgets spec:
+"If not provided, we default this to 10 years from the start date"), and `budget_ending` says when
+a planned budget ends within BUDGET_WARNING_DAYS (budgets made before this had a one-year end,
+which a real preview still shows, since the period is left alone).
 """
 
 from __future__ import annotations
@@ -58,10 +63,35 @@ BUDGET_ALERTS = {
 }
 
 
+BUDGET_YEARS = 10
+BUDGET_WARNING_DAYS = 60
+BUDGET = "azure-native:consumption:Budget"
+
+
 def budget_period(start: dt.date) -> tuple[str, str]:
-    """(start, end) of a budget created on `start`: the first of that month, for a year."""
+    """(start, end) of a budget created on `start`: the first of that month, for BUDGET_YEARS."""
     first = start.replace(day=1)
-    return f"{first.isoformat()}T00:00:00Z", f"{first.replace(year=first.year + 1).isoformat()}T00:00:00Z"
+    return f"{first.isoformat()}T00:00:00Z", f"{first.replace(year=first.year + BUDGET_YEARS).isoformat()}T00:00:00Z"
+
+
+def budget_ending(resources, today: dt.date, days: int = BUDGET_WARNING_DAYS) -> list[str]:
+    """One warning per planned budget whose timePeriod.endDate falls within `days` of `today` (or
+    has passed): after it, Azure sends no budget alert at all."""
+    warnings = []
+    for r in resources:
+        end = ((r.inputs.get("timePeriod") or {}).get("endDate") if r.type == BUDGET else None)
+        if not isinstance(end, str):
+            continue
+        try:
+            when = dt.date.fromisoformat(end[:10])
+        except ValueError:
+            continue
+        left = (when - today).days
+        if left <= days:
+            state = f"ended on {when.isoformat()}" if left < 0 else f"ends on {when.isoformat()} ({left} days)"
+            warnings.append(f"budget {r.name} {state}: after that Azure sends no budget alerts; replace it "
+                            f"(pulumi up --replace {r.urn}) for another {BUDGET_YEARS} years")
+    return warnings
 
 
 def alerts_for(args: MonitoringArgs) -> list[Alert]:

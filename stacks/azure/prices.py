@@ -29,7 +29,8 @@ FREE = {
     "azure-native:redisenterprise:Database": "billed on its Managed Redis cluster's nodes",
     "azure-native:cdn:AFDEndpoint": "included in the Front Door profile",
     "azure-native:cdn:AFDOriginGroup": "included in the Front Door profile",
-    "azure-native:cdn:AFDOrigin": "included in the Front Door profile",
+    "azure-native:cdn:AFDOrigin": "included in the Front Door profile (a Private Link origin's private endpoint "
+                                  "is priced on the profile's lines)",
     "azure-native:cdn:AFDCustomDomain": "included in the Front Door profile (managed certificate free)",
     "azure-native:cdn:Route": "included in the Front Door profile",
     "azure-native:cdn:SecurityPolicy": "included in the Front Door profile",
@@ -213,7 +214,27 @@ def front_door(r, ctx: Context) -> list[Line]:
         ctx.line(r, "requests", requests * 100, f"front_door.{tier}.requests_10k",
                  f"assumes {requests.normalize():f} million requests a month"),
         ctx.line(r, "data to clients", egress, "front_door.egress_gb", f"assumes {egress.normalize():f} GB to clients a month"),
+        *private_link_origins(r, ctx, egress),
     ]
+
+
+def private_link_origins(profile, ctx: Context, egress) -> list[Line]:
+    """The private endpoint behind each Private Link origin of `profile`: Front Door makes it into
+    the origin (the Container Apps environment) on the council's behalf, and it is billed as
+    Private Link per endpoint-hour and per GB processed (learn.microsoft.com/azure/container-apps/
+    private-endpoints-with-dns, Billing: "you're billed for both: the Private Link resource..."). What
+    Front Door fetches from the origin is about what it sends to clients (it caches nothing), so that
+    is the GB assumed. Listed on the profile: the origin itself costs nothing more."""
+    mine = [o for o in ctx.of_type("azure-native:cdn:AFDOrigin")
+            if get(o.inputs, "sharedPrivateLinkResource.privateLink.id")
+            and (ctx.find("azure-native:cdn:Profile", o.inputs.get("profileName")) or profile) is profile]
+    lines = []
+    for origin in mine:
+        name = origin.inputs.get("originName") or origin.name
+        lines += [ctx.line(profile, f"Private Link origin {name}: private endpoint", ctx.hours, "private_endpoint.hour"),
+                  ctx.line(profile, f"Private Link origin {name}: data processed", egress, "private_endpoint.gb",
+                           f"assumes {egress.normalize():f} GB through it (what Front Door sends to clients)")]
+    return lines
 
 
 @prices("azure-native:frontdoor:Policy")
