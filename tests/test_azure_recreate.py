@@ -81,6 +81,10 @@ def test_two_incarnations_of_the_same_answers_get_different_vault_names_each_val
     assert second.outputs["key_vault"] == two["key vault"]
     assert second.outputs["backup_vault"] == two["recovery vault"]
     assert second.outputs["backup_resource_group"] == two["backup group"]
+    # Both incarnations pass the cloud's provider and API rules (stacks/azure/deployability.py).
+    from councilkit.stacks.deployability import check
+
+    assert check(first, AZURE) == [] and check(second, AZURE) == []
     # Names freed at once on delete stay as they were (storage account, stack's group).
     assert first.outputs["storage_account"] == second.outputs["storage_account"]
     assert first.outputs["resource_group"] == second.outputs["resource_group"]

@@ -5,6 +5,14 @@ globally unique; a Key Vault: 3–24 letters, digits and single hyphens, startin
 globally unique). Every name here is built from `spec.short_name` (readable prefix + a hash of
 council|app|tier), so two councils never share a globally unique name, and is checked by a
 property-based test (tests/test_azure_names.py).
+
+Re-creating a destroyed stack with the same answers (tests/test_azure_recreate.py): what outlives a
+destroy takes a per-incarnation suffix (`key_vault`, `recovery_vault`, `backup_group`). The rest
+may keep its fixed name: a deleted storage account's name is free at once (its recovery needs "a
+new storage account with the same name has not been created since", learn.microsoft.com
+storage-account-recover), and a Front Door endpoint of the same name is meant to be re-created
+(endpoint domain reuse, default TenantReuse: the same name in the same tenant gets the same
+host name, learn.microsoft.com/azure/frontdoor/endpoint).
 """
 
 from __future__ import annotations
