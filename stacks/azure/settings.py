@@ -42,19 +42,23 @@ def recovery_vault_properties(soft_delete_state: str) -> dict:
     }
 
 
-# What a production destroy does with the file backups. Pulumi deletes dependents first: each
-# protected item (ProtectedItems Delete: "Used to disable backup of an item within a container",
-# learn.microsoft.com/rest/api/backup/protected-items/delete: protection stops, its data goes),
-# then the container registration (the storage account is unregistered, which lifts Azure
-# Backup's delete lock on it), then what is not retained. The vault and the resource group it
-# alone lives in are retained (backup.py): with soft delete on, deleted items stay in the vault
-# 14 days and the vault cannot be deleted meanwhile, so keeping it is what lets the destroy
-# complete, and keeps those items undeletable for the council. The share snapshots themselves
-# live in the storage account ("Azure file share backup uses file share snapshots",
-# learn.microsoft.com/azure/backup/azure-file-share-backup-overview) and go with it.
+# What a production destroy does with the file backups. Azure Files backup keeps its snapshots
+# "in the same storage account as the backed-up file share. If the storage account gets deleted,
+# you will lose all your snapshots", and takes a Delete lock on the account (MicrosoftDocs
+# azure-docs articles/backup/backup-azure-files-faq.yml; "no data is transferred to the vault").
+# So no destroy that deletes the storage account can keep them: the runbook says copy the share
+# first. Pulumi deletes dependents first: each protected item (ProtectedItems Delete, "Used to
+# disable backup of an item within a container", learn.microsoft.com/rest/api/backup/
+# protected-items/delete), then the container registration (the storage account unregistered),
+# then the policy; the storage account and the stack's group follow. A vault "that contains
+# backup data in the soft deleted state" or "has registered storage accounts" cannot be deleted
+# (learn.microsoft.com/azure/backup/backup-azure-delete-vault), so the vault is retained, in a
+# group of its own (backup.py), and listed as kept: a plain destroy completes either way.
 # `destroy --delete-backups` (stacks/program.py `delete_backups`, which also lifts
-# retain_on_delete): the targeted update first turns the vault's soft delete off, so the items
-# go at once and Pulumi can delete the vault and its group too.
+# retain_on_delete): the targeted update first turns the vault's soft delete off, so deleted
+# items go at once and Pulumi deletes the vault and its group too. The table is keyed by type,
+# so the stack's own group is targeted as well: nothing about it changes (never retained, no
+# inputs set), so that update leaves it as it is.
 DELETE_BACKUPS = {
     RECOVERY_VAULT: {"properties": recovery_vault_properties("Disabled")},
     BACKUP_GROUP: {},
