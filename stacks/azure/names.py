@@ -53,8 +53,9 @@ def storage_account(d: Deployment) -> str:
 def key_vault(d: Deployment, suffix: str) -> str:
     """`kv-<council/app/tier, 16>-<suffix>`: 24 at most (azure-rest-api-specs keyvault
     `vaultName` pattern `^[a-zA-Z0-9-]{3,24}$`). `suffix` is the incarnation's RandomId hex
-    (secrets.py): a destroyed vault stays soft-deleted with its name reserved (Key Vault
-    soft-delete overview), so a re-created stack needs a new name. short_name may start with a
+    (secrets.py): "You won't be able to reuse the name of a key vault ... that exists in the
+    soft-deleted state" (learn.microsoft.com/azure/key-vault/general/soft-delete-change), so a
+    re-created stack needs a new name. short_name may start with a
     digit ("1st Borough…"); the "kv-" prefix keeps a letter first."""
     return f"kv-{short_name(d, 23 - len(suffix) - 3, sep='-')}-{suffix}"
 

@@ -9,9 +9,10 @@ DATABASE_BACKUP_DAYS = {"trial": 7, "production": 14}
 # byte), so `new` + `up` with the same answers after a destroy gets names that are free again.
 INCARNATION_SUFFIX_BYTES = 2
 
-# Key Vault soft-delete retention, days (7 to 90; Microsoft "Azure Key Vault soft-delete
-# overview": the vault and its name stay reserved in the soft-deleted state for this long, and
-# with purge protection no one can purge it sooner).
+# Key Vault soft-delete retention, days (7 to 90, "Azure Key Vault soft delete overview"); the
+# name stays taken meanwhile ("You won't be able to reuse the name of a key vault ... that
+# exists in the soft-deleted state", learn.microsoft.com/azure/key-vault/general/
+# soft-delete-change), and with purge protection no one can purge it sooner.
 KEY_VAULT_RETENTION_DAYS = {"trial": 7, "production": 90}
 
 # Recovery Services soft delete: deleted backup items are kept 14 more days (MicrosoftDocs
