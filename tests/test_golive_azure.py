@@ -328,33 +328,32 @@ def test_records_are_matched_as_dns_returns_them(monkeypatch):
     assert not azure_golive.visible(DnsRecord("TXT", "asuid.x.gov.uk", "ABD")), "planted: a wrong value"
 
 
-def test_without_dnspython_txt_is_read_over_dns_over_https(monkeypatch):
-    """dnspython is not a dependency; the standard library cannot read TXT, so the lookup asks
-    Google Public DNS's JSON API and keeps only answers of the asked type."""
-    import builtins
-    import json
-
-    import urllib3
-
-    real_import = builtins.__import__
-
-    def no_dnspython(name, *args, **kwargs):
-        if name.startswith("dns"):
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
+def test_txt_and_cname_are_read_with_the_machines_own_resolver(monkeypatch):
+    """dnspython reads TXT through the system resolver; nothing is asked of a third party."""
+    import dns.resolver
 
     asked = []
 
-    def request(method, url, fields=None, **kwargs):
-        asked.append((method, url, fields))
-        body = {"Status": 0, "Answer": [{"name": "asuid.x.gov.uk.", "type": 5, "data": "other."},
-                                        {"name": "asuid.x.gov.uk.", "type": 16, "data": "\"ABC\""}]}
-        return SimpleNamespace(data=json.dumps(body).encode())
+    def resolve(name, rtype):
+        asked.append((name, rtype))
+        if rtype == "TXT":
+            return [SimpleNamespace(strings=(b"AB", b"C"))]
+        return [SimpleNamespace(target=SimpleNamespace(to_text=lambda: "app.example.io."))]
 
-    monkeypatch.setattr(builtins, "__import__", no_dnspython)
-    monkeypatch.setattr(urllib3, "request", request)
-    assert azure_golive.lookup("asuid.x.gov.uk", "TXT") == ['"ABC"']
-    assert asked == [("GET", "https://dns.google/resolve", {"name": "asuid.x.gov.uk", "type": "TXT"})]
+    monkeypatch.setattr(dns.resolver, "resolve", resolve)
+    assert azure_golive.lookup("asuid.x.gov.uk", "TXT") == ["ABC"]
+    assert azure_golive.lookup("x.gov.uk", "CNAME") == ["app.example.io."]
+    assert asked == [("asuid.x.gov.uk", "TXT"), ("x.gov.uk", "CNAME")]
+
+
+def test_a_name_not_published_yet_reads_as_nothing(monkeypatch):
+    import dns.resolver
+
+    def resolve(name, rtype):
+        raise dns.resolver.NXDOMAIN()
+
+    monkeypatch.setattr(dns.resolver, "resolve", resolve)
+    assert azure_golive.lookup("asuid.x.gov.uk", "TXT") == []
 
 
 # --- defect 3: the image before the apps ----------------------------------------------------------

@@ -12,14 +12,14 @@ created seconds after their role assignment. Here:
 - identity: the identity, Key Vault, its secrets and role assignments, then a bounded wait for
   the role assignments to take effect before any app resolves a reference.
 
-No Azure SDK is imported: DNS is read with dnspython when it is installed, else over Google
-Public DNS's JSON API (urllib3, already installed with botocore); the image is built and checked
-with the Azure CLI the council already signs in with.
+No Azure SDK is imported: DNS is read with dnspython through the machine's own resolver (the
+standard library cannot read TXT records: getaddrinfo gives addresses only), so no lookup of a
+council's domain goes to a third-party service; the image is built and checked with the Azure CLI
+the council already signs in with.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 import shutil
@@ -47,10 +47,6 @@ DNS_POLL_SECONDS = 60.0
 # up to 10 minutes for changes to take effect."
 ROLE_PROPAGATION_SECONDS = 600.0
 PROGRESS_SECONDS = 30.0
-# developers.google.com/speed/public-dns/docs/doh/json: GET /resolve?name=&type=, JSON "Answer"
-# entries with "type" (5 CNAME, 16 TXT) and "data".
-DOH_URL = "https://dns.google/resolve"
-RR_TYPES = {"CNAME": 5, "TXT": 16}
 
 
 @dataclass
@@ -78,14 +74,6 @@ def _one(live: GoLive, type_: str) -> dict | None:
 # --- DNS ---------------------------------------------------------------------------------------
 
 
-def _doh(name: str, rtype: str) -> list[str]:
-    import urllib3
-
-    reply = urllib3.request("GET", DOH_URL, fields={"name": name, "type": rtype}, timeout=10.0, retries=False)
-    answers = json.loads(reply.data or b"{}").get("Answer") or []
-    return [a.get("data", "") for a in answers if a.get("type") == RR_TYPES[rtype]]
-
-
 def _dnspython(name: str, rtype: str) -> list[str]:
     import dns.exception
     import dns.resolver
@@ -100,16 +88,8 @@ def _dnspython(name: str, rtype: str) -> list[str]:
 
 
 def lookup(name: str, rtype: str) -> list[str]:
-    """The values published for `name` (TXT or CNAME); [] when none can be read. dnspython when
-    installed, else DNS over HTTPS (the standard library cannot read TXT: getaddrinfo gives
-    addresses only)."""
-    try:
-        import dns.resolver  # noqa: F401
-    except ImportError:
-        try:
-            return _doh(name, rtype)
-        except Exception:  # noqa: BLE001 — no answer is "not visible yet"
-            return []
+    """The values published for `name` (TXT or CNAME), as this machine's resolver sees them;
+    [] when none can be read (not visible yet)."""
     return _dnspython(name, rtype)
 
 
