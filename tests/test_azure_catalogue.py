@@ -20,6 +20,7 @@ from councilkit.stacks.spec import mounts_of
 from councilkit.blueprints.deployment import build_deployment, clouds_for
 from councilkit.blueprints.errors import UserError
 from councilkit.blueprints.loader import load_file
+from councilkit.stacks.azure.cache import EVICTION
 
 ON_AZURE = [app for app, versions in discover().items()
             if "azure" in clouds_for(load_file(list(versions.values())[-1].path))]
@@ -138,7 +139,5 @@ def test_shared_paths_are_subdirectories_of_one_nfs_share_mounted_where_the_blue
 
 def test_each_cache_is_its_own_redis(case):
     d, plan = case
-    caches = plan.of_type("azure-native:redis:Redis")
-    assert sorted(c.inputs["redisConfiguration"]["maxmemoryPolicy"] for c in caches) == sorted(
-        c.eviction for c in d.caches
-    )
+    databases = plan.of_type("azure-native:redisenterprise:Database")
+    assert sorted(db.inputs["evictionPolicy"] for db in databases) == sorted(EVICTION[c.eviction] for c in d.caches)

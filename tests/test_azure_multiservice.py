@@ -11,6 +11,7 @@ import pytest
 
 from councilkit.blueprints.deployment import build_deployment
 from councilkit.cli.planning import plan_deployment
+from councilkit.stacks.azure.cache import EVICTION, TLS_PORT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "blueprints"
 
@@ -89,16 +90,18 @@ def test_singleton_runs_one_replica_in_single_revision_mode(planned_app):
 
 def test_each_cache_is_its_own_tls_only_redis_with_its_eviction_policy(planned_app):
     _, plan = planned_app
-    caches = plan.of_type("azure-native:redis:Redis")
-    assert len(caches) == 2
-    assert all(c.inputs["enableNonSslPort"] is False and c.inputs["minimumTlsVersion"] == "1.2" for c in caches)
-    assert all(c.inputs["publicNetworkAccess"] == "Disabled" for c in caches)
-    policies = sorted(c.inputs["redisConfiguration"]["maxmemoryPolicy"] for c in caches)
-    assert policies == ["allkeys-lru", "noeviction"]
-    assert len({c.inputs["name"] for c in caches}) == 2
+    # Azure Managed Redis: one cluster and one TLS-only database per blueprint cache.
+    caches = plan.of_type("azure-native:redisenterprise:RedisEnterprise")
+    databases = plan.of_type("azure-native:redisenterprise:Database")
+    assert len(caches) == 2 and len(databases) == 2
+    assert all(c.inputs["minimumTlsVersion"] == "1.2" and c.inputs["publicNetworkAccess"] == "Disabled" for c in caches)
+    assert all(db.inputs["clientProtocol"] == "Encrypted" for db in databases)
+    policies = sorted(db.inputs["evictionPolicy"] for db in databases)
+    assert policies == sorted([EVICTION["allkeys-lru"], EVICTION["noeviction"]])
+    assert len({c.inputs["clusterName"] for c in caches}) == 2
     redis_endpoints = [
         pe for pe in plan.of_type("azure-native:network:PrivateEndpoint")
-        if pe.inputs["privateLinkServiceConnections"][0]["groupIds"] == ["redisCache"]
+        if pe.inputs["privateLinkServiceConnections"][0]["groupIds"] == ["redisEnterprise"]
     ]
     assert len(redis_endpoints) == 2
 
@@ -116,7 +119,7 @@ def test_apps_reach_each_cache_at_its_own_tls_address(planned_app):
     cache, queue = env["REDIS_CACHE"]["value"], env["REDIS_QUEUE"]["value"]
     assert cache.startswith("rediss://") and queue.startswith("rediss://")
     # No port variable in the blueprint: Azure's TLS port rides on the host.
-    assert cache.endswith(".redis.cache.windows.net:6380") and queue.endswith(":6380")
+    assert cache.endswith(f".uksouth.redis.azure.net:{TLS_PORT}") and queue.endswith(f":{TLS_PORT}")
     assert cache != queue
 
 

@@ -14,8 +14,12 @@ from helpers import APPS, TIERS, planned
 from councilkit.stacks.azure.apps import SHARE_ROOT
 from councilkit.stacks.azure.files import SHARE_GIB, SHARE_NAME
 from councilkit.stacks.azure.network import DATABASE_DELEGATION, SUBNETS
+from councilkit.stacks.azure.cache import EVICTION, TLS_PORT
+from councilkit.stacks.plan import refers_to
 
 CASES = [(app, tier) for app in APPS for tier in TIERS]
+
+MANAGED_REDIS = "azure-native:redisenterprise:RedisEnterprise"
 
 
 @pytest.fixture(params=CASES, ids=[f"{a}-{t}" for a, t in CASES])
@@ -42,7 +46,7 @@ def nextcloud_production():
 
 def test_single_replica_nextcloud_trial_runs_without_redis():
     d, plan = planned("nextcloud", "azure", "trial")
-    assert d.caches == [] and plan.of_type("azure-native:redis:Redis") == []
+    assert d.caches == [] and plan.of_type(MANAGED_REDIS) == []
 
 
 @pytest.fixture(params=TIERS)
@@ -74,9 +78,31 @@ def _server(plan):
 # -- resource group, network --------------------------------------------------------------------
 
 
+RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+
+
+def stack_group(plan):
+    """The stack's own resource group: the one a destroy deletes (production also has one kept
+    for the Recovery Services vault, which a destroy leaves with its recovery points)."""
+    [group] = [g for g in plan.of_type(RESOURCE_GROUP) if not g.retain_on_delete]
+    return group
+
+
+def test_production_keeps_its_backup_vault_in_a_group_of_its_own_in_the_same_region(case):
+    d, plan = case
+    kept = [g for g in plan.of_type(RESOURCE_GROUP) if g.retain_on_delete]
+    if not d.production:
+        assert kept == []
+        return
+    [group] = kept
+    assert group.inputs["location"] == stack_group(plan).inputs["location"] == d.region
+    vault = plan.one("azure-native:recoveryservices:Vault")
+    assert vault.retain_on_delete and refers_to(vault.inputs["resourceGroupName"], group)
+
+
 def test_deployment_has_one_resource_group_in_its_region(case):
     d, plan = case
-    rg = plan.one("azure-native:resources:ResourceGroup")
+    rg = stack_group(plan)
     assert rg.inputs["location"] == d.region == "uksouth"
     assert d.stack_name in rg.inputs["resourceGroupName"]
 
@@ -101,7 +127,7 @@ def test_key_vault_storage_and_redis_have_private_endpoints_with_private_dns(cas
         g for pe in plan.of_type("azure-native:network:PrivateEndpoint")
         for c in pe.inputs["privateLinkServiceConnections"] for g in c["groupIds"]
     )
-    expected = ["file", "vault"] + (["redisCache"] if d.caches else [])
+    expected = ["file", "vault"] + (["redisEnterprise"] if d.caches else [])
     assert groups == sorted(expected)
     zones = {z.inputs["privateZoneName"] for z in plan.of_type("azure-native:privatedns:PrivateZone")}
     assert {"privatelink.vaultcore.azure.net", "privatelink.file.core.windows.net"} <= zones
@@ -367,12 +393,14 @@ def test_the_nfs_account_keeps_its_private_endpoint_in_trials_too(case):
 
 
 def test_redis_accepts_tls_only(nextcloud_production):
+    # Azure Managed Redis (Azure Cache for Redis is retiring): TLS-only database, private only.
     d, plan = nextcloud_production
-    cache = plan.one("azure-native:redis:Redis").inputs
-    assert cache["redisConfiguration"]["maxmemoryPolicy"] == d.blueprint.cache.eviction
-    assert cache["enableNonSslPort"] is False
-    assert cache["minimumTlsVersion"] == "1.2"
-    assert cache["publicNetworkAccess"] == "Disabled"
+    cluster = plan.one(MANAGED_REDIS).inputs
+    database = plan.one("azure-native:redisenterprise:Database").inputs
+    assert database["evictionPolicy"] == EVICTION[d.blueprint.cache.eviction]
+    assert database["clientProtocol"] == "Encrypted" and database["port"] == TLS_PORT
+    assert cluster["minimumTlsVersion"] == "1.2"
+    assert cluster["publicNetworkAccess"] == "Disabled"
 
 
 def test_apps_reach_redis_over_tls_with_the_key_from_key_vault(nextcloud_production):
@@ -380,13 +408,13 @@ def test_apps_reach_redis_over_tls_with_the_key_from_key_vault(nextcloud_product
     env = {v["name"]: v for v in _web(plan).inputs["template"]["containers"][0]["env"]}
     cenv = d.blueprint.cache.env
     assert env[cenv.host]["value"].startswith(cenv.host_prefix)
-    assert env[cenv.port]["value"] == "6380"
+    assert env[cenv.port]["value"] == str(TLS_PORT)
     assert env[cenv.password] == {"name": cenv.password, "secretRef": "cache-password"}
 
 
 def test_no_redis_without_a_cache_in_the_blueprint(drupal):
     _, plan = drupal
-    assert plan.of_type("azure-native:redis:Redis") == []
+    assert plan.of_type(MANAGED_REDIS) == []
 
 
 # -- registry -----------------------------------------------------------------------------------
@@ -539,7 +567,8 @@ def test_private_endpoints_admit_the_apps_on_their_service_ports_only(case):
     d, plan = case
     rules = _nsg_rules(plan)["endpoints"]
     ports = set(_allowed(rules, SUBNETS["apps"])[0]["destinationPortRanges"])
-    assert ports == {"443", "2049"} | ({"6380"} if d.caches else set())
+    # The NSG must open the port the cache really serves (it said 6380 after the move to Managed Redis).
+    assert ports == {"443", "2049"} | ({str(TLS_PORT)} if d.caches else set())
     assert any(r["access"] == "Deny" and r["sourceAddressPrefix"] == "VirtualNetwork" for r in rules)
 
 
@@ -593,7 +622,7 @@ def test_outputs_say_where_admin_credentials_live(case):
     assert plan.outputs["key_vault"] == plan.outputs["admin_credentials"]["location"] == vault
     assert plan.outputs["admin_credentials"]["store"] == "Azure Key Vault"
     assert "admin-password" in plan.outputs["admin_credentials"]["secrets"]
-    assert plan.outputs["resource_group"] == plan.one("azure-native:resources:ResourceGroup").inputs["resourceGroupName"]
+    assert plan.outputs["resource_group"] == stack_group(plan).inputs["resourceGroupName"]
 
 
 # -- monitoring, backup -------------------------------------------------------------------------
@@ -641,7 +670,7 @@ def test_every_taggable_resource_carries_the_deployment_tags(case):
 
 def test_trial_resources_carry_their_expiry_date(case):
     d, plan = case
-    rg = plan.one("azure-native:resources:ResourceGroup").inputs["tags"]
+    rg = stack_group(plan).inputs["tags"]
     assert ("expires-on" in rg) is (not d.production)
 
 
@@ -652,7 +681,7 @@ def test_production_in_ukwest_falls_back_to_same_zone_ha():
     d, plan = planned("nextcloud", "azure", "production", region="ukwest")
     assert plan.one("azure-native:dbforpostgresql:Server").inputs["highAvailability"]["mode"] == "SameZone"
     assert plan.one("azure-native:app:ManagedEnvironment").inputs["zoneRedundant"] is False
-    assert plan.one("azure-native:resources:ResourceGroup").inputs["location"] == "ukwest"
+    assert stack_group(plan).inputs["location"] == "ukwest"
 
 
 def test_database_admin_password_is_a_secret_in_the_plan(case):

@@ -61,7 +61,7 @@ def test_aws_names_from_any_council_pass_the_naming_rules(council, tier, app):
 @given(council=councils, tier=tiers, app=apps)
 def test_azure_names_from_any_council_pass_the_naming_rules(council, tier, app):
     d = deployment(council, tier, app, cloud="azure")
-    problems = (refused(azure.KEY_VAULT_NAME, "vaultName", key_vault(d))
+    problems = (refused(azure.KEY_VAULT_NAME, "vaultName", key_vault(d, "0000"))
                 + refused(azure.STORAGE_ACCOUNT_NAME, "accountName", storage_account(d)))
     assert problems == [], (council, problems)
 

@@ -569,14 +569,15 @@ def test_azure_keeps_its_key_vault_for_the_soft_delete_retention_the_stack_sets(
         assert vault.until.startswith(f"{days} days after the destroy")
 
 
-def test_azure_delete_backups_prompt_says_it_deletes_nothing_more_yet():
+def test_azure_delete_backups_prompt_says_what_it_deletes_and_that_the_key_vault_stays():
     from councilkit.blueprints.deployment import build_deployment
     from councilkit.cli.commands.lifecycle_cmd import keeps_text
 
     d = build_deployment("nextcloud", cloud="azure", tier="production", **COUNCIL)
     kept = CLOUDS["azure"].destroy_keeps(d, {}, True)
     lines = keeps_text(d, kept, True, CLOUDS["azure"].destroy_keeps(d, {}, False))
-    assert lines[0] == f"--delete-backups deletes nothing more on {CLOUDS['azure'].title} yet."
+    assert lines[0] == ("--delete-backups: also deleted, for good: Recovery Services vault (in its own "
+                        "resource group) and any soft-deleted file-share backup items.")
     assert lines[2].startswith("  - Key Vault (soft-deleted, purge protection on): kv-")
 
 

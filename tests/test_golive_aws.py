@@ -180,7 +180,6 @@ def test_aws_goes_live_certificate_first_image_only_for_built_apps_and_the_whole
         assert aws.go_live_phases(build_deployment(app, cloud="aws", tier="production")) == [
             CERTIFICATE_PHASE, IMAGE_PHASE, APP_PHASE]
     assert APP_PHASE.target_types is None and APP_PHASE.smoke
-    assert CLOUDS["azure"].go_live_phases(build_deployment("nextcloud", cloud="azure", tier="trial")) == [WHOLE_STACK]
 
 
 def test_the_certificate_phase_targets_the_certificate_its_component_and_its_provider_only(plan_of):

@@ -339,8 +339,8 @@ def test_azure_trial_runbook_binds_the_domain_on_the_web_app_with_asuid_and_cnam
     created = new_stack("nextcloud", **{**ANSWERS, "cloud": "azure"}, folder=str(tmp_path / "t"))
     runbook = (created.path / "RUNBOOK.md").read_text()
     dns = runbook[runbook.index("### Domain and DNS"):runbook.index("## Log in")]
-    assert "Before the first `up`, publish the TXT record `asuid.files.borsetshire.gov.uk`" in dns
-    assert "pulumi preview -s borsetshire-county-council-nextcloud-trial" in dns
+    assert "the TXT record `asuid.files.borsetshire.gov.uk`\n  (the environment's domain verification id)" in dns
+    assert "DNS-RECORDS.md" in dns and "exit code 3" in dns
     assert "Publish the CNAME `files.borsetshire.gov.uk` → the web app's own address" in dns
     assert "--resource-group rg-borsetshire-county-council-nextcloud-trial" in dns
     # A trial has no Front Door: nothing about Private Link or Front Door records.

@@ -41,6 +41,7 @@ def runbook(d, stack: str) -> dict[str, Any]:
             if d.production
             else "Files on a trial have no backup beyond EFS's own durability."
         ),
+        "destroy_trial": "Nothing of a trial is kept.",
         "destroy_production": "Deletion protection on the database and the load balancer is turned off "
         "first (a targeted update), then everything is destroyed except what holds the backups: the "
         f"database's final snapshot `{final_snapshot_prefix(d)}<8 hex digits>` (the exact name is the stack "

@@ -16,7 +16,8 @@ Each subnet has its own network security group admitting only what that subnet n
 - `database`: the database port from the apps subnet, and the subnet to itself (the standby of
   zone-redundant HA replicates within it); everything else from the VNet denied.
 - `endpoints`: from the apps subnet only, only the ports the private endpoints serve: 443 (Key
-  Vault), 2049 (NFS shares), 6380 (Redis over TLS); everything else from the VNet denied.
+  Vault), 2049 (NFS shares), 10000 (Azure Managed Redis, TLS only: cache.py); everything else from
+  the VNet denied.
 Private endpoint network policies are on for the endpoints subnet, so its NSG applies to them.
 """
 
@@ -41,10 +42,10 @@ DATABASE_DELEGATION = {
 PRIVATE_LINK_ZONES = {
     "vault": "privatelink.vaultcore.azure.net",
     "file": "privatelink.file.core.windows.net",
-    "redisCache": "privatelink.redis.cache.windows.net",
 }
 DATABASE_PORT = {"postgres": 5432, "mysql": 3306}
-KEY_VAULT_PORT, NFS_PORT, REDIS_TLS_PORT = 443, 2049, 6380
+# Azure Managed Redis serves TLS on 10000 (Managed Redis docs, private-link.md; cache.TLS_PORT).
+KEY_VAULT_PORT, NFS_PORT, REDIS_TLS_PORT = 443, 2049, 10000
 # Below Azure's default rules (65000+), above every allow rule here.
 DENY_PRIORITY = 4000
 

@@ -89,6 +89,9 @@ def runbook(d, stack: str) -> dict[str, Any]:
             if d.production
             else "Files on a trial have no backup beyond the storage account's redundancy."
         ),
+        "destroy_trial": (f"Its Key Vault stays soft-deleted for {KEY_VAULT_RETENTION_DAYS['trial']} days (purge "
+                          "protection: no one can purge it sooner); its name is never reused, a new stack "
+                          "gets a new one. Nothing else is kept."),
         "destroy_production": "Azure keeps no final database snapshot, and the file share's backups "
         "are snapshots inside its storage account, deleted with it: take a dump and copy the file share "
         f"first (see Back up). The Key Vault stays soft-deleted, with purge protection, for "
