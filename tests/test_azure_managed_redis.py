@@ -292,3 +292,9 @@ def test_the_report_draws_managed_redis_in_the_cache_layer_and_counts_its_region
     assert OLD_REDIS not in {k for layer in azure.diagram_layers.values() for k in layer}
     only_cache = [r for r in plan.resources if r.type == t.REDIS_CLUSTER]
     assert azure.data_regions(type("P", (), {"resources": only_cache})()) == {"uksouth"}
+
+
+def test_the_private_endpoint_zone_is_the_one_the_network_registers():
+    from councilkit.stacks.azure import cache, network
+
+    assert network.PRIVATE_LINK_ZONES[cache.GROUP_ID] == cache.PRIVATE_ZONE == "privatelink.redis.azure.net"

@@ -38,7 +38,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_azure_native.network as network
 import pulumi_azure_native.redisenterprise as redisenterprise
 
 from councilkit.blueprints.deployment import Deployment
@@ -63,7 +62,7 @@ EVICTION = {"allkeys-lru": "AllKeysLRU", "volatile-lru": "VolatileLRU", "noevict
 TLS_PORT = 10000  # private-link.md: "connect to <cachename>.<region>.redis.azure.net on port 10000"
 DATABASE = "default"  # the one database a cluster has (managed_redis_resource.go)
 GROUP_ID = "redisEnterprise"  # private-link.md, az network private-endpoint create --group-ids
-PRIVATE_ZONE = "privatelink.redis.azure.net"  # private-link.md FAQ
+PRIVATE_ZONE = "privatelink.redis.azure.net"  # private-link.md FAQ; network.PRIVATE_LINK_ZONES holds it
 NAME_LIMIT = 60  # clusterName: 1-60 characters (redis_enterprise.py cluster_name docstring)
 DEFAULT_CACHE = "cache"
 
@@ -122,7 +121,8 @@ class Cache(pulumi.ComponentResource):
             access_keys_authentication="Enabled",
             opts=child,
         )
-        self._private_endpoint(name, args, self.cluster.id)
+        # The cluster's private endpoint in the endpoints subnet, in Managed Redis's own zone.
+        self.private_endpoint = args.network.private_endpoint(f"{name}-redis", self.cluster.id, GROUP_ID, self)
         # Known before the cluster exists, so env values and plans are concrete: Managed Redis
         # serves `<name>.<region>.redis.azure.net` (private-link.md), `hostName` once created.
         self.host = f"{cluster_name}.{args.location}.redis.azure.net"
@@ -137,29 +137,3 @@ class Cache(pulumi.ComponentResource):
         self.access_key = pulumi.Output.secret(keys.apply(lambda k: k.primary_key))
         self.register_outputs({"host": self.host})
 
-    def _private_endpoint(self, name: str, args: CacheArgs, cluster_id: pulumi.Input[str]) -> None:
-        """The cluster's private endpoint in the endpoints subnet, in Managed Redis's own zone."""
-        net = args.network
-        zone = net.private_zone(GROUP_ID, PRIVATE_ZONE)
-        child = pulumi.ResourceOptions(parent=self)
-        endpoint = network.PrivateEndpoint(
-            f"{name}-redis-pe",
-            resource_group_name=args.resource_group_name,
-            location=args.location,
-            subnet=network.SubnetArgs(id=net.subnets["endpoints"].id),
-            private_link_service_connections=[
-                network.PrivateLinkServiceConnectionArgs(
-                    name=f"{name}-redis-{GROUP_ID}", private_link_service_id=cluster_id, group_ids=[GROUP_ID]
-                )
-            ],
-            opts=child,
-        )
-        network.PrivateDnsZoneGroup(
-            f"{name}-redis-pe-dns",
-            resource_group_name=args.resource_group_name,
-            private_endpoint_name=endpoint.name,
-            private_dns_zone_group_name="default",
-            private_dns_zone_configs=[network.PrivateDnsZoneConfigArgs(name=GROUP_ID, private_dns_zone_id=zone.id)],
-            opts=child,
-        )
-        self.private_endpoint = endpoint

@@ -42,6 +42,8 @@ DATABASE_DELEGATION = {
 PRIVATE_LINK_ZONES = {
     "vault": "privatelink.vaultcore.azure.net",
     "file": "privatelink.file.core.windows.net",
+    # Azure Managed Redis (redisEnterprise), Managed Redis docs private-link.md.
+    "redisEnterprise": "privatelink.redis.azure.net",
 }
 DATABASE_PORT = {"postgres": 5432, "mysql": 3306}
 # Azure Managed Redis serves TLS on 10000 (Managed Redis docs, private-link.md; cache.TLS_PORT).
