@@ -255,6 +255,9 @@ CASES = {
     "CK-AWS-037": ("trial",
                    [res(t.SG_EGRESS_RULE, "out", ipProtocol="tcp", fromPort=443, toPort=443, cidrIpv4="0.0.0.0/0")],
                    [res(t.SG, "tasks", egress=[{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}])]),
+    "CK-AZR-030": ("trial",
+                   [res(t.AZURE_BUDGET, "budget", timePeriod={"startDate": "2026-11-01T00:00:00Z", "endDate": "2036-11-01T00:00:00Z"})],
+                   [res(t.AZURE_BUDGET, "budget", timePeriod={"startDate": "2025-12-01T00:00:00Z", "endDate": "2026-12-01T00:00:00Z"})]),
     "CK-AZR-001": ("trial",
                    [pg(), res(t.POSTGRES_CONFIG, "tls", serverName="psql-x", configurationName="require_secure_transport", value="on")],
                    [pg(), res(t.POSTGRES_CONFIG, "tls", serverName="psql-x", configurationName="require_secure_transport", value="off")]),
@@ -338,7 +341,7 @@ def test_every_control_is_mapped_and_described():
         if c.cloud == "aws" and c.benchmarks:
             assert any(b.startswith(("FSBP ", "Checkov ")) for b in c.benchmarks) or c.id in ("CK-AWS-002", "CK-AWS-004"), c.id
     mapped = [c for c in CONTROLS if c.benchmarks]
-    assert len(mapped) >= len(CONTROLS) - 6  # the rest (data residency, HA on Azure, budgets) have no FSBP/MCSB id
+    assert len(mapped) >= len(CONTROLS) - 7  # the rest (data residency, HA on Azure, budgets) have no FSBP/MCSB id
 
 
 def test_every_control_has_a_good_and_a_bad_case():

@@ -137,3 +137,17 @@ def azure_budget(resources, facts):
                if any(as_list(get(n, "contactEmails")) for n in (b.inputs.get("notifications") or {}).values())]
     return [judge(anchor, bool(budgets), "budget with e-mail alerts",
                   "no consumption budget with e-mail alerts: a forgotten deployment would bill silently")]
+
+
+@control("CK-AZR-030", "Budgets keep alerting: none ends within 60 days", severity="low", tiers=BOTH,
+         mandatory=False, benchmarks=(), ncsc=("5",), types=(t.AZURE_BUDGET,), subject="consumption budget")
+def azure_budget_end(resources, facts):
+    """A budget's alerts stop at its timePeriod.endDate (stacks/azure/budget.py): say so before."""
+    from councilkit.stacks.azure.budget import BUDGET_WARNING_DAYS, budget_ending
+
+    out = []
+    for b in of_type(resources, t.AZURE_BUDGET):
+        warned = budget_ending([b], facts.today)
+        out.append(judge(b, not warned, f"alerts for more than {BUDGET_WARNING_DAYS} days yet",
+                         warned[0] if warned else ""))
+    return out
