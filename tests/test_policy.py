@@ -163,6 +163,19 @@ def share_backup(with_item: bool):
     return out
 
 
+DENY_ALL_OUT = {"name": "deny-all-out", "priority": 4000, "direction": "Outbound", "access": "Deny", "protocol": "*",
+                "destinationAddressPrefix": "*", "destinationPortRange": "*"}
+OPEN_OUT = {"name": "any-out", "priority": 100, "direction": "Outbound", "access": "Allow", "protocol": "*",
+            "destinationAddressPrefix": "Internet", "destinationPortRange": "*"}
+
+
+def apps_subnet(rules):
+    """The Container Apps subnet and its NSG (CK-AZR-031)."""
+    return [res(t.NSG, "nsg", securityRules=rules),
+            res(t.SUBNET, "apps", delegations=[{"name": "apps", "serviceName": "Microsoft.App/environments"}],
+                networkSecurityGroup={"id": "nsg-id"})]
+
+
 # control id → (tier, a good plan fragment, a deliberately bad one)
 CASES = {
     "CK-AWS-001": ("trial", [rds(storageEncrypted=True)], [rds(storageEncrypted=False)]),
@@ -258,6 +271,13 @@ CASES = {
     "CK-AZR-030": ("trial",
                    [res(t.AZURE_BUDGET, "budget", timePeriod={"startDate": "2026-11-01T00:00:00Z", "endDate": "2036-11-01T00:00:00Z"})],
                    [res(t.AZURE_BUDGET, "budget", timePeriod={"startDate": "2025-12-01T00:00:00Z", "endDate": "2026-12-01T00:00:00Z"})]),
+    "CK-AZR-031": ("trial", apps_subnet([DENY_ALL_OUT]), apps_subnet([OPEN_OUT, DENY_ALL_OUT])),
+    "CK-AZR-032": ("production",
+                   [res(t.REGISTRY, "acr", publicNetworkAccess="Disabled"),
+                    res(t.PRIVATE_ENDPOINT, "acr-pe", privateLinkServiceConnections=[{"privateLinkServiceId": "acr-id"}])],
+                   [res(t.REGISTRY, "acr", publicNetworkAccess="Enabled")]),
+    "CK-AZR-033": ("trial", [res(t.KV_SECRET, "db", properties={"attributes": {"expires": 1830297600}})],
+                   [res(t.KV_SECRET, "db", properties={"contentType": "password"})]),
     "CK-AZR-001": ("trial",
                    [pg(), res(t.POSTGRES_CONFIG, "tls", serverName="psql-x", configurationName="require_secure_transport", value="on")],
                    [pg(), res(t.POSTGRES_CONFIG, "tls", serverName="psql-x", configurationName="require_secure_transport", value="off")]),

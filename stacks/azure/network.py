@@ -11,8 +11,10 @@ Each subnet has its own network security group admitting only what that subnet n
 - `apps`: Azure's defaults (VNet and Azure Load Balancer in, everything else in denied) plus, in a
   trial, HTTPS (and HTTP, answered only with a redirect) from the internet to the public ingress.
   Production has no rule from the internet: its environment takes no public traffic (Front Door
-  reaches it over Private Link, see edge.py). Outbound stays open: images come from public
-  registries and apps send mail and call out.
+  reaches it over Private Link, see edge.py). Outbound (`outbound_rules`) is limited as on AWS:
+  HTTPS and mail submission (587, 465) to the internet, each data port only to its own subnet,
+  what Container Apps itself needs (Microsoft's NSG table for workload-profile environments),
+  and everything else denied.
 - `database`: the database port from the apps subnet, and the subnet to itself (the standby of
   zone-redundant HA replicates within it); everything else from the VNet denied.
 - `endpoints`: from the apps subnet only, only the ports the private endpoints serve: 443 (Key
@@ -44,6 +46,10 @@ PRIVATE_LINK_ZONES = {
     "file": "privatelink.file.core.windows.net",
     # Azure Managed Redis (redisEnterprise), Managed Redis docs private-link.md.
     "redisEnterprise": "privatelink.redis.azure.net",
+    # Container Registry, sub-resource `registry` (MicrosoftDocs/azure-management-docs
+    # container-registry/container-registry-private-link.md: `--group-ids registry`, zone
+    # privatelink.azurecr.io).
+    "registry": "privatelink.azurecr.io",
 }
 DATABASE_PORT = {"postgres": 5432, "mysql": 3306}
 # Azure Managed Redis serves TLS on 10000 (Managed Redis docs, private-link.md; cache.TLS_PORT).
@@ -53,11 +59,12 @@ DENY_PRIORITY = 4000
 
 
 def _rule(name: str, priority: int, description: str, *, source: str, destination: str,
-          ports: list[int] | None = None, access: str = "Allow", protocol: str = "Tcp") -> network.SecurityRuleArgs:
+          ports: list[int] | None = None, access: str = "Allow", protocol: str = "Tcp",
+          direction: str = "Inbound") -> network.SecurityRuleArgs:
     return network.SecurityRuleArgs(
         name=name,
         priority=priority,
-        direction="Inbound",
+        direction=direction,
         access=access,
         protocol=protocol,
         source_address_prefix=source,
@@ -69,8 +76,59 @@ def _rule(name: str, priority: int, description: str, *, source: str, destinatio
     )
 
 
+# What a Container Apps workload-profiles environment needs outbound (MicrosoftDocs/azure-docs
+# articles/container-apps/firewall-integration.md, "Securing a custom VNET in Azure Container Apps",
+# Outbound, workload profiles tab): TCP 443 to the AzureMonitor, MicrosoftContainerRegistry and
+# AzureFrontDoor.FirstParty (a dependency of MCR) service tags, UDP 123 (NTP) to any, and any
+# protocol within the apps subnet. Its AzureCloud 443 row is covered by HTTPS to the internet.
+PLATFORM_TAGS = ("AzureMonitor", "MicrosoftContainerRegistry", "AzureFrontDoor.FirstParty")
+HTTPS_PORT, NTP_PORT = 443, 123
+MAIL_SUBMISSION_PORTS = [587, 465]  # as on AWS (stacks/aws/firewall.py MAIL_PORTS): RFC 6409, RFC 8314
+
+
+def outbound_rules(d: Deployment) -> list[network.SecurityRuleArgs]:
+    """The apps subnet's outbound rules: named ports only, then deny everything else.
+
+    The deny sits below Azure's AllowVnetOutBound/AllowInternetOutBound (65000, 65001), so it
+    ends them; the same page warns that denies below 65000 can interrupt the platform, which is
+    why every row of its table is allowed above it. Azure's DNS (168.63.129.16) is not filtered
+    by NSGs (its rule is not needed, and the page says never to deny it explicitly: not done here).
+    """
+    apps, db, endpoints = SUBNETS["apps"], SUBNETS["database"], SUBNETS["endpoints"]
+
+    def out(name, priority, description, destination, ports=None, protocol="Tcp", access="Allow"):
+        return _rule(name, priority, description, source=apps if access == "Allow" else "*",
+                     destination=destination, ports=ports, protocol=protocol, access=access,
+                     direction="Outbound")
+
+    rules = [out(f"allow-{tag.lower().replace('.', '-')}-out", 100 + 10 * i,
+                 f"Container Apps platform: {tag} over HTTPS", tag, [HTTPS_PORT])
+             for i, tag in enumerate(PLATFORM_TAGS)]
+    rules += [
+        out("allow-ntp-out", 130, "Container Apps platform: NTP", "*", [NTP_PORT], protocol="Udp"),
+        out("allow-apps-subnet-out", 140, "within the apps subnet (the environment's own nodes)", apps,
+            protocol="*"),
+        out("allow-https-out", 150, "HTTPS to the internet: public images, the apps' own calls",
+            "Internet", [HTTPS_PORT]),
+        out("allow-mail-out", 160, "mail submission to the council's relay", "Internet", MAIL_SUBMISSION_PORTS),
+    ]
+    if d.blueprint.database:
+        rules.append(out("allow-db-out", 170, "the database port, to the database subnet only", db,
+                         [DATABASE_PORT[d.database_engine]]))
+    rules.append(out("allow-endpoints-out", 180, "Key Vault, file shares and Redis, to the endpoints subnet only",
+                     endpoints, endpoint_ports(d)))
+    rules.append(out("deny-all-out", DENY_PRIORITY, "nothing else leaves the apps subnet", "*",
+                     protocol="*", access="Deny"))
+    return rules
+
+
+def endpoint_ports(d: Deployment) -> list[int]:
+    """The ports the endpoints subnet's private endpoints serve (see the module doc)."""
+    return [KEY_VAULT_PORT] + ([NFS_PORT] if d.blueprint.files else []) + ([REDIS_TLS_PORT] if d.caches else [])
+
+
 def security_rules(d: Deployment) -> dict[str, list[network.SecurityRuleArgs]]:
-    """Inbound rules per subnet role (see the module doc)."""
+    """Rules per subnet role (see the module doc)."""
     bp = d.blueprint
     apps, db, endpoints = SUBNETS["apps"], SUBNETS["database"], SUBNETS["endpoints"]
 
@@ -79,9 +137,9 @@ def security_rules(d: Deployment) -> dict[str, list[network.SecurityRuleArgs]]:
         return _rule("deny-other-vnet-in", DENY_PRIORITY, "nothing else from inside the VNet",
                      source="VirtualNetwork", destination="*", access="Deny", protocol="*")
 
-    rules: dict[str, list[network.SecurityRuleArgs]] = {"apps": []}
+    rules: dict[str, list[network.SecurityRuleArgs]] = {"apps": outbound_rules(d)}
     if not d.production:
-        rules["apps"].append(_rule(
+        rules["apps"].insert(0, _rule(
             "allow-web-in", 100, "the public ingress: HTTPS, and HTTP answered with a redirect",
             source="Internet", destination=apps, ports=[80, 443],
         ))
@@ -93,7 +151,7 @@ def security_rules(d: Deployment) -> dict[str, list[network.SecurityRuleArgs]]:
                   source=db, destination=db, protocol="*"),
             deny_vnet(),
         ]
-    ports = [KEY_VAULT_PORT] + ([NFS_PORT] if bp.files else []) + ([REDIS_TLS_PORT] if d.caches else [])
+    ports = endpoint_ports(d)
     rules["endpoints"] = [
         _rule("allow-apps-endpoints-in", 100, "the apps to Key Vault, file shares and Redis",
               source=apps, destination=endpoints, ports=ports),

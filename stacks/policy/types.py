@@ -79,3 +79,9 @@ WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 # (stacks/azure/cache.py; Azure Cache for Redis, REDIS above, is retiring).
 REDIS_CLUSTER = "azure-native:redisenterprise:RedisEnterprise"
 REDIS_DATABASE = "azure-native:redisenterprise:Database"
+
+# Azure hardening Checkov found (azure_hardening.py): subnets, their NSGs, private endpoints, secrets.
+SUBNET = "azure-native:network:Subnet"
+NSG = "azure-native:network:NetworkSecurityGroup"
+PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
+KV_SECRET = "azure-native:keyvault:Secret"

@@ -1,0 +1,88 @@
+"""What Checkov found on Azure production plans, as controls: the apps subnet sends only to named
+ports, production registries are reached privately, and Key Vault secrets carry an expiry (advisory,
+with the reason councilkit sets none)."""
+
+from __future__ import annotations
+
+from .model import BOTH, PRODUCTION
+from .registry import as_list, control, get, judge, of_type, refers_to
+from . import types as t
+
+APPS_DELEGATION = "Microsoft.App/environments"
+# Azure's own outbound defaults start at 65000 (AllowVnetOutBound, AllowInternetOutBound).
+AZURE_DEFAULTS = 65000
+
+
+def _everything(rule, key: str) -> bool:
+    return str(rule.get(key) or "") == "*" and not rule.get(key + "s")
+
+
+def _ends_outbound(rule) -> bool:
+    """A Deny Outbound of every protocol, port and destination, above Azure's defaults."""
+    return (rule.get("direction") == "Outbound" and rule.get("access") == "Deny"
+            and rule.get("protocol") == "*" and _everything(rule, "destinationAddressPrefix")
+            and _everything(rule, "destinationPortRange") and int(rule.get("priority") or 0) < AZURE_DEFAULTS)
+
+
+def _opens_everything(rule) -> bool:
+    return (rule.get("direction") == "Outbound" and rule.get("access") == "Allow"
+            and str(rule.get("destinationAddressPrefix")) in ("*", "Internet", "0.0.0.0/0")
+            and _everything(rule, "destinationPortRange"))
+
+
+@control("CK-AZR-031", "The apps subnet sends only to named ports", severity="medium", tiers=BOTH,
+         mandatory=True, benchmarks=("MCSB NS-1",), ncsc=("11",), types=(t.SUBNET, t.NSG),
+         subject="Container Apps subnet", scope="stack")
+def apps_egress(resources, facts):
+    """Without a deny-all outbound rule, Azure's AllowInternetOutBound lets a compromised app reach
+    any port anywhere (as CK-AWS-037 on AWS)."""
+    groups = of_type(resources, t.NSG)
+    out = []
+    for subnet in of_type(resources, t.SUBNET):
+        if APPS_DELEGATION not in {get(x, "serviceName") for x in as_list(subnet.inputs.get("delegations"))}:
+            continue
+        nsg = next((g for g in groups if refers_to(get(subnet.inputs, "networkSecurityGroup.id"), g)), None)
+        if nsg is None:
+            out.append(judge(subnet, False, "", "no network security group: all outbound traffic is allowed"))
+            continue
+        rules = as_list(nsg.inputs.get("securityRules"))
+        wide = [r.get("name") for r in rules if _opens_everything(r)]
+        ends = any(_ends_outbound(r) for r in rules)
+        out.append(judge(subnet, ends and not wide, f"{nsg.name} denies all outbound it does not name",
+                         f"{nsg.name} allows {', '.join(wide)} to every port" if wide
+                         else f"{nsg.name} has no deny-all outbound rule: Azure's AllowInternetOutBound applies"))
+    return out
+
+
+@control("CK-AZR-032", "Production registries are reached only privately", severity="medium",
+         tiers=PRODUCTION, mandatory=False, benchmarks=("MCSB NS-2", "Checkov CKV_AZURE_139"), ncsc=("11",),
+         types=(t.REGISTRY, t.PRIVATE_ENDPOINT), subject="container registry", scope="stack")
+def registry_private(resources, facts):
+    """Advisory: a private endpoint for the apps' pulls, and public network access off. councilkit
+    keeps the public endpoint on because the image phase's `az acr build` fails without it
+    (ACR private-link docs); the reason is given so the council can turn it off once images
+    are built in a dedicated agent pool."""
+    endpoints = of_type(resources, t.PRIVATE_ENDPOINT)
+    out = []
+    for r in of_type(resources, t.REGISTRY):
+        private = any(refers_to(get(c, "privateLinkServiceId"), r)
+                      for e in endpoints for c in as_list(e.inputs.get("privateLinkServiceConnections")))
+        public = r.inputs.get("publicNetworkAccess") != "Disabled"  # Azure's default is Enabled
+        problems = ([] if private else ["no private endpoint: the apps pull over the internet"]) + (
+            ["public network access is on (kept for `az acr build`, which fails without it)"] if public else [])
+        out.append(judge(r, not problems, "private endpoint, public network access disabled", "; ".join(problems)))
+    return out
+
+
+@control("CK-AZR-033", "Key Vault secrets carry an expiry", severity="low", tiers=BOTH, mandatory=False,
+         benchmarks=("MCSB DP-6", "Checkov CKV_AZURE_41"), ncsc=("9.1",), types=(t.KV_SECRET,),
+         subject="Key Vault secret")
+def secret_expiry(resources, facts):
+    """Advisory, and failed by councilkit's own plans on purpose: Key Vault refuses to return an
+    expired secret ("Operation get is not allowed on a expired secret", SecretExpired:
+    Azure/AzureKeyVault issue 19), and Container Apps resolves each reference when a replica or
+    revision starts, so an expiry would stop the app at its next restart. Rotate instead (runbook)."""
+    return [judge(s, bool(get(s.inputs, "properties.attributes.expires")),
+                  f"expires {get(s.inputs, 'properties.attributes.expires')}",
+                  "no expiry: deliberate, an expired secret would stop the app from starting; rotate it yearly")
+            for s in of_type(resources, t.KV_SECRET)]
