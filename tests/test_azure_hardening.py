@@ -130,7 +130,7 @@ def test_key_vault_secrets_carry_no_expiry_and_the_advisory_control_says_why():
     assert control.mandatory is False
     result = run(control, plan.resources, Facts(cloud="azure", tier="production", today=TODAY))
     assert result.status == "failed"
-    assert "an expired secret would stop the app from starting" in result.results[0].reason
+    assert "an expired secret could stop the app at its next restart" in result.results[0].reason
 
 
 @pytest.mark.parametrize("fragment, why", [

@@ -14,6 +14,12 @@ alternatives are not documented to work: a service-endpoint firewall would need 
 fetch to come from the apps subnet, and Key Vault's "trusted Microsoft services" list does not
 name Container Apps. A trial whose references fail to resolve does not start, so the saving is
 not worth the risk.
+
+No secret carries an expiry (`attributes.expires`, Checkov CKV_AZURE_41): Key Vault documents
+`exp` as informational with gets still allowed, yet clients meet SecretExpired refusals, and
+Container Apps resolves references whenever a replica starts, so an expiry would either mean
+nothing or stop the app at its next restart; it would rotate nothing either way. Advisory control
+CK-AZR-033 says so on every plan (sources there); values are rotated instead, in the runbook.
 """
 
 from __future__ import annotations

@@ -78,11 +78,16 @@ def registry_private(resources, facts):
          benchmarks=("MCSB DP-6", "Checkov CKV_AZURE_41"), ncsc=("9.1",), types=(t.KV_SECRET,),
          subject="Key Vault secret")
 def secret_expiry(resources, facts):
-    """Advisory, and failed by councilkit's own plans on purpose: Key Vault refuses to return an
-    expired secret ("Operation get is not allowed on a expired secret", SecretExpired:
-    Azure/AzureKeyVault issue 19), and Container Apps resolves each reference when a replica or
-    revision starts, so an expiry would stop the app at its next restart. Rotate instead (runbook)."""
+    """Advisory, and failed by councilkit's own plans on purpose. An expiry either does nothing or
+    stops the app: Key Vault's own page calls `exp` informational and says a get still works on an
+    expired secret (MicrosoftDocs/azure-docs key-vault/secrets/about-secrets.md, "Date-time
+    controlled operations"), while the same page says operations outside the window are disallowed
+    and clients meet "Operation get is not allowed on a expired secret" (SecretExpired,
+    Azure/AzureKeyVault issue 19). Container Apps reads each reference when a revision or replica
+    starts (container-apps/manage-secrets.md: a changed value is used after a restart), and
+    nowhere documents what it does with an expired one, so an expiry is at best a label and at worst
+    an outage at the next restart, and it rotates nothing. Rotate instead (the runbook)."""
     return [judge(s, bool(get(s.inputs, "properties.attributes.expires")),
                   f"expires {get(s.inputs, 'properties.attributes.expires')}",
-                  "no expiry: deliberate, an expired secret would stop the app from starting; rotate it yearly")
+                  "no expiry, on purpose: an expired secret could stop the app at its next restart; rotate it instead")
             for s in of_type(resources, t.KV_SECRET)]
