@@ -91,6 +91,11 @@ class AzureCloud(Cloud):
 
         return golive.smoke_target(live, values)
 
+    def diagnose(self, live: GoLive, values: Mapping[str, Any]) -> list[str]:
+        from . import golive
+
+        return golive.diagnose(live, values)
+
     def fake_outputs(self, type_: str, name: str, state: dict[str, Any]) -> dict[str, Any]:
         return azure_outputs(type_, name, state)
 

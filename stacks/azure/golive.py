@@ -297,3 +297,123 @@ def smoke_target(live: GoLive, values: Mapping[str, Any]) -> SmokeTarget:
         within_seconds=float(max(120, min(hc.grace_seconds, 900))),
         every_seconds=float(min(hc.interval_seconds, 15)),
     )
+
+
+# --- what is failing ---------------------------------------------------------------------------
+# Commands and flags: learn.microsoft.com/cli/azure/containerapp/revision, .../replica (`replica
+# list --revision`) and .../logs (`logs show [--type {console, system}] [--tail] [--format {json,
+# text}]`). Fields: the Container Apps REST API's Revision (provisioningState, runningState,
+# healthState, replicas, provisioningError, createdTime) and Replica (runningState,
+# runningStateDetails, containers[].ready/restartCount/runningStateDetails). System log lines are
+# JSON objects with Type, Reason, Msg, RevisionName (learn.microsoft.com/azure/container-apps/
+# log-streaming); azure-cli prints the log stream line by line as the service sends it.
+
+LOG_TAIL = 20
+
+
+def _az_lines(d, values: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The web app's `--name/--resource-group` and the commands diagnose runs (revision list,
+    system log, console log), each as argv, so the same ones can be printed to run by hand."""
+    group = str(values.get("resource_group") or names.resource_group(d))
+    app = names.container_app(d, d.blueprint.web.name)
+    where = ["--name", app, "--resource-group", group]
+    return where, [["az", "containerapp", "revision", "list", *where, "--output", "json"],
+                   ["az", "containerapp", "logs", "show", *where, "--type", "system", "--tail", str(LOG_TAIL),
+                    "--format", "json"],
+                   ["az", "containerapp", "logs", "show", *where, "--type", "console", "--tail", str(LOG_TAIL),
+                    "--format", "text"]]
+
+
+def _az(argv: list[str]) -> tuple[bool, str]:
+    done = RUN(argv, capture_output=True, text=True)
+    return done.returncode == 0, (done.stdout if done.returncode == 0 else (done.stderr or done.stdout)).strip()
+
+
+def _json(text: str) -> Any:
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _latest(revisions: Any) -> dict | None:
+    found = [r for r in revisions if isinstance(r, dict)] if isinstance(revisions, list) else []
+    return max(found, key=lambda r: str((r.get("properties") or {}).get("createdTime") or ""), default=None)
+
+
+def _revision_lines(rev: dict) -> list[str]:
+    p = rev.get("properties") or {}
+    lines = [f"latest revision {rev.get('name')}: provisioning {p.get('provisioningState', 'unknown')}, "
+             f"running {p.get('runningState', 'unknown')}, health {p.get('healthState', 'unknown')}, "
+             f"{p.get('replicas', 0)} replica(s), {p.get('trafficWeight', 0)}% of traffic."]
+    if p.get("provisioningError"):
+        error = str(p["provisioningError"])
+        lines.append(f"revision {rev.get('name')} failed to provision: {error}")
+        if re.search(r"key ?vault|secret", error, re.I):
+            lines.append("a Key Vault reference could not be resolved: check that the app's identity has the Key "
+                         "Vault Secrets User role (it can take 10 minutes to apply) and that the secret exists.")
+    return lines
+
+
+def _replica_lines(replicas: Any) -> list[str]:
+    lines = []
+    for r in replicas if isinstance(replicas, list) else []:
+        p = r.get("properties") or {}
+        detail = f" ({p['runningStateDetails']})" if p.get("runningStateDetails") else ""
+        lines.append(f"replica {r.get('name')}: {p.get('runningState', 'unknown')}{detail}.")
+        for c in p.get("containers") or []:
+            why = f": {c['runningStateDetails']}" if c.get("runningStateDetails") else ""
+            lines.append(f"container {c.get('name')} in {r.get('name')}: {'ready' if c.get('ready') else 'not ready'}, "
+                         f"restarted {c.get('restartCount', 0)} time(s){why}.")
+    return lines or ["the latest revision has no replicas: the app is not running at all."]
+
+
+def _system_lines(text: str) -> list[str]:
+    lines = []
+    for raw in text.splitlines():
+        event = _json(raw)
+        if not isinstance(event, dict) or not event.get("Msg"):
+            continue
+        if event.get("Type") == "Normal" and not re.search(r"key ?vault|secret", str(event["Msg"]), re.I):
+            continue
+        lines.append(f"system log {event.get('TimeStamp', '')}: {event.get('Reason') or event.get('Type')}: "
+                     f"{event['Msg']}")
+    return lines
+
+
+def diagnose(live: GoLive, values: Mapping[str, Any]) -> list[str]:
+    """The web app's latest revision and its replicas, the system log's warnings and the last
+    LOG_TAIL console lines, read with the Azure CLI the council signs in with (no SDK here)."""
+    d = live.deployment
+    where, (revisions_cmd, system_cmd, console_cmd) = _az_lines(d, values)
+    by_hand = "; ".join(shlex.join(c) for c in (revisions_cmd, system_cmd, console_cmd))
+    if shutil.which("az") is None:
+        return [f"the Azure CLI (az) is not installed here, so councilkit cannot read what is failing; run: {by_hand}"]
+    signed_in, _ = _az(["az", "account", "show", "--output", "none"])
+    if not signed_in:
+        return [f"the Azure CLI is not signed in (run `az login`), so councilkit cannot read what is failing; "
+                f"then run: {by_hand}"]
+    lines: list[str] = []
+    ok, out = _az(revisions_cmd)
+    rev = _latest(_json(out)) if ok else None
+    if not ok:
+        lines.append(f"could not list the web app's revisions: {out.splitlines()[-1] if out else 'no output'}")
+    elif rev is None:
+        lines.append(f"the web app {where[1]} has no revision yet.")
+    else:
+        lines += _revision_lines(rev)
+        ok, out = _az(["az", "containerapp", "replica", "list", *where, "--revision", str(rev.get("name")),
+                       "--output", "json"])
+        lines += _replica_lines(_json(out)) if ok else [f"could not list the replicas: {out or 'no output'}"]
+    ok, out = _az(system_cmd)
+    lines += _system_lines(out) if ok else [f"could not read the system log: {out or 'no output'}"]
+    ok, out = _az(console_cmd)
+    if ok:
+        tail = [x for x in out.splitlines() if x.strip()][-LOG_TAIL:]
+        lines += [f"the web container's last {len(tail)} log line(s):", *tail] if tail else \
+            ["the web container has written no log lines."]
+    else:
+        lines.append(f"could not read the web container's log: {out or 'no output'}")
+    return lines
