@@ -131,10 +131,15 @@ def test_a_key_vault_reference_that_failed_to_provision_is_named(monkeypatch, az
         "without the output, the stack's own resource group name"
 
 
-def test_a_healthy_revision_gives_no_key_vault_hint(monkeypatch, az_here):
-    """Mutation self-test: the hint follows the error, not every revision."""
-    monkeypatch.setattr(azure_golive, "RUN", FakeAz(answers([revision("r1", "2026-12-02T16:39:00Z")])))
-    assert not any("Key Vault" in x for x in azure_golive.diagnose(live(), {}))
+@pytest.mark.parametrize("error", [None, "Failed to provision revision: image 'acr.azurecr.io/nextcloud:31' "
+                                         "MANIFEST_UNKNOWN: manifest tagged by \"31\" is not found"])
+def test_only_a_key_vault_error_gives_the_key_vault_hint(monkeypatch, az_here, error):
+    """Mutation self-test: the hint follows a Key Vault error, not every failed revision."""
+    rev = revision("r1", "2026-12-02T16:39:00Z", state="Failed" if error else "Provisioned", error=error)
+    monkeypatch.setattr(azure_golive, "RUN", FakeAz(answers([rev])))
+    lines = azure_golive.diagnose(live(), {})
+    assert not any("Key Vault" in x for x in lines)
+    assert any("MANIFEST_UNKNOWN" in x for x in lines) == bool(error)
 
 
 def test_az_missing_is_one_line_with_the_commands_to_run_by_hand(monkeypatch):
@@ -175,3 +180,48 @@ def test_the_smoke_target_is_the_domain_through_the_web_app_or_front_door(tier, 
     assert target.url == f"https://{DOMAIN}{hc.path}" and target.healthy_codes == hc.healthy_codes
     assert target.via == via and (target.record.type, target.record.name, target.record.value) == ("CNAME", DOMAIN, via)
     assert CLOUDS["azure"].go_live_phases(d)[-1].smoke, "the outside check runs after the app phase"
+
+
+def test_an_az_that_hangs_is_a_line_and_the_rest_is_still_read(monkeypatch, az_here):
+    fake = FakeAz(answers([revision("r1", "2026-12-02T16:39:00Z")]))
+
+    def run(argv, **kwargs):
+        if "system" in argv:
+            raise subprocess.TimeoutExpired(argv, kwargs["timeout"])
+        return fake(argv, **kwargs)
+
+    monkeypatch.setattr(azure_golive, "RUN", run)
+    lines = azure_golive.diagnose(live(), {})
+    assert any(x.startswith("could not read the system log: `az containerapp logs show") and "did not answer" in x
+               for x in lines)
+    assert lines[-1] == "2026-12-02T16:41:29.72656  line 29", "the console log is still read"
+
+
+def test_a_failed_smoke_check_on_azure_prints_what_is_failing(monkeypatch, az_here):
+    """cli/golive.py's outside check, through the web app's own address, then the diagnosis."""
+    import io
+
+    from rich.console import Console
+
+    from councilkit.blueprints.errors import UserError
+    from councilkit.cli import golive
+
+    asked = []
+    monkeypatch.setattr(golive, "RESOLVE", lambda host: set())
+    monkeypatch.setattr(golive, "probe", lambda url, via="": asked.append((url, via)) or 503)
+    clock = {"t": 0.0}
+    monkeypatch.setattr(golive.CLOCK, "now", lambda: clock["t"])
+    monkeypatch.setattr(golive.CLOCK, "sleep", lambda s: clock.update(t=clock["t"] + s))
+    monkeypatch.setattr(azure_golive, "RUN", FakeAz(answers([revision("nextcloud-web--0000002", "2026-12-02T16:39:00Z",
+                                                                      running="Degraded", health="Unhealthy")])))
+    out = io.StringIO()
+    g = live("trial", [{"type": "azure-native:app:ManagedEnvironment", "outputs": {"defaultDomain": DEFAULT_DOMAIN}}])
+    g.console = Console(file=out, width=200)
+    with pytest.raises(UserError, match="did not answer"):
+        golive.smoke(CLOUDS["azure"], g, {})
+    d = g.deployment
+    assert asked[0] == (f"https://{DOMAIN}{d.blueprint.web.health_check.path}",
+                        f"{names.container_app(d, d.blueprint.web.name)}.{DEFAULT_DOMAIN}")
+    text = out.getvalue()
+    assert "what is failing:" in text and "running Degraded, health Unhealthy" in text
+    assert "Container 'web' was terminated with exit code '1'" in text and "line 29" in text

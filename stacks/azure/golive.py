@@ -324,8 +324,15 @@ def _az_lines(d, values: Mapping[str, Any]) -> tuple[list[str], list[str]]:
                     "--format", "text"]]
 
 
+AZ_TIMEOUT_SECONDS = 120.0
+
+
 def _az(argv: list[str]) -> tuple[bool, str]:
-    done = RUN(argv, capture_output=True, text=True)
+    """(exit 0, its output or its error); an `az` that hangs is a failed read, not a hung `up`."""
+    try:
+        done = RUN(argv, capture_output=True, text=True, timeout=AZ_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        return False, f"`{shlex.join(argv)}` did not answer within {AZ_TIMEOUT_SECONDS:.0f} s"
     return done.returncode == 0, (done.stdout if done.returncode == 0 else (done.stderr or done.stdout)).strip()
 
 
