@@ -128,9 +128,18 @@ def test_key_vault_secrets_carry_no_expiry_and_the_advisory_control_says_why():
     assert secrets and not any((s.inputs.get("properties") or {}).get("attributes", {}).get("expires") for s in secrets)
     control = CONTROL["CK-AZR-033"]
     assert control.mandatory is False
-    result = run(control, plan.resources, Facts(cloud="azure", tier="production", today=TODAY))
+    facts = Facts(cloud="azure", tier="production", today=TODAY)
+    assert run(control, plan.resources, facts).status == "passed"
+    # Mutation self-test: plant an expiry on the real plan's first secret.
+    import dataclasses
+
+    first = secrets[0]
+    planted = dataclasses.replace(first, inputs={**first.inputs, "properties": {
+        **first.inputs["properties"], "attributes": {"expires": 1830297600}}})
+    result = run(control, [planted if r is first else r for r in plan.resources], facts)
     assert result.status == "failed"
-    assert "an expired secret could stop the app at its next restart" in result.results[0].reason
+    (failure,) = result.failures
+    assert failure.reason.startswith("expires 1830297600: after then the apps could fail to resolve it")
 
 
 @pytest.mark.parametrize("fragment, why", [

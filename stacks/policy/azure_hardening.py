@@ -1,6 +1,6 @@
 """What Checkov found on Azure production plans, as controls: the apps subnet sends only to named
-ports, production registries are reached privately, and Key Vault secrets carry an expiry (advisory,
-with the reason councilkit sets none)."""
+ports, production registries are reached privately, and (advisory, Checkov's finding answered the
+other way round) Key Vault secrets carry no expiry that could stop the apps."""
 
 from __future__ import annotations
 
@@ -74,20 +74,24 @@ def registry_private(resources, facts):
     return out
 
 
-@control("CK-AZR-033", "Key Vault secrets carry an expiry", severity="low", tiers=BOTH, mandatory=False,
-         benchmarks=("MCSB DP-6", "Checkov CKV_AZURE_41"), ncsc=("9.1",), types=(t.KV_SECRET,),
+@control("CK-AZR-033", "Secrets the apps read at start carry no expiry that could stop them", severity="low",
+         tiers=BOTH, mandatory=False, benchmarks=("Checkov CKV_AZURE_41",), ncsc=("9.1",), types=(t.KV_SECRET,),
          subject="Key Vault secret")
 def secret_expiry(resources, facts):
-    """Advisory, and failed by councilkit's own plans on purpose. An expiry either does nothing or
-    stops the app: Key Vault's own page calls `exp` informational and says a get still works on an
-    expired secret (MicrosoftDocs/azure-docs key-vault/secrets/about-secrets.md, "Date-time
-    controlled operations"), while the same page says operations outside the window are disallowed
-    and clients meet "Operation get is not allowed on a expired secret" (SecretExpired,
-    Azure/AzureKeyVault issue 19). Container Apps reads each reference when a revision or replica
-    starts (container-apps/manage-secrets.md: a changed value is used after a restart), and
-    nowhere documents what it does with an expired one, so an expiry is at best a label and at worst
-    an outage at the next restart, and it rotates nothing. Rotate instead (the runbook)."""
-    return [judge(s, bool(get(s.inputs, "properties.attributes.expires")),
-                  f"expires {get(s.inputs, 'properties.attributes.expires')}",
-                  "no expiry, on purpose: an expired secret could stop the app at its next restart; rotate it instead")
-            for s in of_type(resources, t.KV_SECRET)]
+    """Advisory, answering Checkov's CKV_AZURE_41 (secrets should expire) the other way round. An
+    expiry either does nothing or stops the app: Key Vault's own page calls `exp` informational and
+    says a get still works on an expired secret (MicrosoftDocs/azure-docs
+    key-vault/secrets/about-secrets.md, "Date-time controlled operations"), while the same page says
+    operations outside the window are disallowed and clients meet "Operation get is not allowed on a
+    expired secret" (SecretExpired, Azure/AzureKeyVault issue 19). Container Apps reads each
+    reference when a revision or replica starts (container-apps/manage-secrets.md: a changed value
+    is used after a restart) and nowhere documents what it does with an expired one, so an expiry is
+    at best a label and at worst an outage at the next restart, and it rotates nothing. Values are
+    rotated instead (the runbook)."""
+    out = []
+    for s in of_type(resources, t.KV_SECRET):
+        expires = get(s.inputs, "properties.attributes.expires")
+        out.append(judge(s, not expires, "no expiry: rotated instead, so the apps keep resolving it",
+                         f"expires {expires}: after then the apps could fail to resolve it at their next "
+                         "restart; rotate it instead of letting it expire"))
+    return out
