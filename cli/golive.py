@@ -206,7 +206,7 @@ def smoke(cloud, live: GoLive, values: Mapping[str, Any]) -> None:
         via = target.via
         record = target.record
         if record:
-            console.print(f"DNS for {domain} does not point at the load balancer yet: create "
+            console.print(f"DNS for {domain} does not point at {via} yet: create "
                           f"{record.type} {record.name} -> {record.value}", soft_wrap=True)
         console.print(f"checking through {via} with Host {domain} meanwhile", soft_wrap=True)
     deadline = CLOCK.now() + target.within_seconds

@@ -102,7 +102,8 @@ def test_while_dns_does_not_point_at_the_load_balancer_the_check_goes_through_it
     live = live_for(tmp_path)
     golive.smoke(LocalCloud(site), live, {})
     text = live.console.file.getvalue()
-    assert (f"DNS for {DOMAIN} does not point at the load balancer yet: create CNAME {DOMAIN} -> "
+    # It names where DNS should point (a load balancer on AWS, the web app or Front Door on Azure).
+    assert (f"DNS for {DOMAIN} does not point at 127.0.0.1 yet: create CNAME {DOMAIN} -> "
             "ck-alb-1.eu-west-2.elb.amazonaws.com") in text
     assert f"http://{DOMAIN}:{site}/status.php answers 200" in text
     assert Site.seen == [("/status.php", f"{DOMAIN}:{site}")], "the app saw its own Host"
