@@ -127,7 +127,9 @@ def test_key_vault_storage_and_redis_have_private_endpoints_with_private_dns(cas
         g for pe in plan.of_type("azure-native:network:PrivateEndpoint")
         for c in pe.inputs["privateLinkServiceConnections"] for g in c["groupIds"]
     )
-    expected = ["file", "vault"] + (["redisEnterprise"] if d.caches else [])
+    built = any(c.build for c in d.blueprint.containers)
+    expected = (["file", "vault"] + (["redisEnterprise"] if d.caches else [])
+                + (["registry"] if built and d.production else []))
     assert groups == sorted(expected)
     zones = {z.inputs["privateZoneName"] for z in plan.of_type("azure-native:privatedns:PrivateZone")}
     assert {"privatelink.vaultcore.azure.net", "privatelink.file.core.windows.net"} <= zones
@@ -424,8 +426,9 @@ def test_built_images_come_from_the_councils_registry_pulled_by_identity(drupal)
     d, plan = drupal
     acr = plan.one("azure-native:containerregistry:Registry").inputs
     assert acr["adminUserEnabled"] is False and acr["anonymousPullEnabled"] is False
-    # Basic in a trial (a quarter of Standard's price, enough for one app's tags), Standard in production.
-    assert acr["sku"] == {"name": "Standard" if d.production else "Basic"}
+    # Basic in a trial (a quarter of Standard's price, enough for one app's tags); Premium in
+    # production, the only tier with a private endpoint (ACR private-link docs).
+    assert acr["sku"] == {"name": "Premium" if d.production else "Basic"}
     server = f"{acr['registryName']}.azurecr.io"
     web = _web(plan).inputs
     assert web["template"]["containers"][0]["image"] == f"{server}/{d.app_id}:{d.blueprint.web.build.tag}"

@@ -85,7 +85,7 @@ def build(d: Deployment) -> StackOutputs:
     if any(c.build for c in bp.containers):
         from .registry import Registry, RegistryArgs
 
-        registry = Registry("registry", RegistryArgs(d, rg_name, location, identity.principal_id))
+        registry = Registry("registry", RegistryArgs(d, rg_name, location, identity.principal_id, network=net))
     env = Environment("environment", EnvironmentArgs(d, rg_name, location, net.subnets["apps"].id))
 
     shared_env: dict[str, pulumi.Input[str]] = {}
