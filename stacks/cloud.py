@@ -100,6 +100,23 @@ class SmokeTarget:
     within_seconds: float = 300.0
     every_seconds: float = 10.0
 
+    @classmethod
+    def for_site(cls, d: "Deployment", via: str) -> "SmokeTarget":
+        """GET https://<domain><web health path>, expecting the blueprint's healthy codes, for at
+        least 2 and at most 15 minutes (the blueprint's grace between), every interval up to 15 s;
+        through `via` (the address the domain should be a CNAME of) until DNS points there."""
+        from .outputs import DnsRecord
+
+        hc = d.blueprint.web.health_check
+        return cls(
+            url=f"https://{d.domain}{hc.path}",
+            healthy_codes=hc.healthy_codes,
+            via=via,
+            record=DnsRecord("CNAME", d.domain, via, "the site") if via else None,
+            within_seconds=float(max(120, min(hc.grace_seconds, 900))),
+            every_seconds=float(min(hc.interval_seconds, 15)),
+        )
+
 
 @dataclass
 class Protection:

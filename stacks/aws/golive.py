@@ -225,17 +225,8 @@ def smoke_target(live: GoLive, values: Mapping[str, Any]) -> SmokeTarget:
     """GET https://<domain><web health check path>, expecting the blueprint's healthy codes. The
     ALB's own check also accepts 400 for host-header apps (edge.alb_matcher) because it cannot
     send a Host; this check sends the domain as Host, so it asks for the real answer."""
-    d = live.deployment
-    hc = d.blueprint.web.health_check
     lb = values.get("load_balancer_dns") or _outputs(_one(live, LOAD_BALANCER)).get("dnsName", "")
-    return SmokeTarget(
-        url=f"https://{d.domain}{hc.path}",
-        healthy_codes=hc.healthy_codes,
-        via=lb,
-        record=DnsRecord("CNAME", d.domain, lb, "the site") if lb else None,
-        within_seconds=float(max(120, min(hc.grace_seconds, 900))),
-        every_seconds=float(min(hc.interval_seconds, 15)),
-    )
+    return SmokeTarget.for_site(live.deployment, lb)
 
 
 def _safe(what: str, fn) -> list[str]:

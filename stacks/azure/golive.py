@@ -284,19 +284,11 @@ def smoke_target(live: GoLive, values: Mapping[str, Any]) -> SmokeTarget:
     """GET https://<domain><web health path>, through the web app (trial) or Front Door
     (production) while the domain does not point there yet."""
     d = live.deployment
-    hc = d.blueprint.web.health_check
     if d.production:
         via = values.get("front_door_endpoint") or _outputs(_one(live, AFD_ENDPOINT)).get("hostName", "")
     else:
         via = values.get("web_fqdn") or web_fqdn(d, _outputs(_one(live, ENVIRONMENT)))
-    return SmokeTarget(
-        url=f"https://{d.domain}{hc.path}",
-        healthy_codes=hc.healthy_codes,
-        via=via,
-        record=DnsRecord("CNAME", d.domain, via, "the site") if via else None,
-        within_seconds=float(max(120, min(hc.grace_seconds, 900))),
-        every_seconds=float(min(hc.interval_seconds, 15)),
-    )
+    return SmokeTarget.for_site(d, via)
 
 
 # --- what is failing ---------------------------------------------------------------------------
