@@ -94,41 +94,40 @@ def _managed(group: str, priority: int):
     )
 
 
-def _body_ceiling(limit_mib: int, priority: int):
-    _, pattern = at_least_pattern(limit_mib * MIB + 1)
+def _blocking(name: str, priority: int, statement):
+    """A rule of our own that blocks what `statement` matches, with metrics under its name."""
     return aws.wafv2.WebAclRuleArgs(
-        name="request-body-ceiling",
+        name=name,
         priority=priority,
         action=aws.wafv2.WebAclRuleActionArgs(block=aws.wafv2.WebAclRuleActionBlockArgs()),
-        statement=aws.wafv2.WebAclRuleStatementArgs(
-            regex_match_statement=aws.wafv2.WebAclRuleStatementRegexMatchStatementArgs(
-                regex_string=pattern,
-                field_to_match=aws.wafv2.WebAclRuleStatementRegexMatchStatementFieldToMatchArgs(
-                    single_header=aws.wafv2.WebAclRuleStatementRegexMatchStatementFieldToMatchSingleHeaderArgs(
-                        name="content-length"
-                    )
-                ),
-                text_transformations=[
-                    aws.wafv2.WebAclRuleStatementRegexMatchStatementTextTransformationArgs(priority=0, type="NONE")
-                ],
-            )
-        ),
-        visibility_config=_visibility("request-body-ceiling"),
+        statement=statement,
+        visibility_config=_visibility(name),
     )
+
+
+def _body_ceiling(limit_mib: int, priority: int):
+    _, pattern = at_least_pattern(limit_mib * MIB + 1)
+    return _blocking("request-body-ceiling", priority, aws.wafv2.WebAclRuleStatementArgs(
+        regex_match_statement=aws.wafv2.WebAclRuleStatementRegexMatchStatementArgs(
+            regex_string=pattern,
+            field_to_match=aws.wafv2.WebAclRuleStatementRegexMatchStatementFieldToMatchArgs(
+                single_header=aws.wafv2.WebAclRuleStatementRegexMatchStatementFieldToMatchSingleHeaderArgs(
+                    name="content-length"
+                )
+            ),
+            text_transformations=[
+                aws.wafv2.WebAclRuleStatementRegexMatchStatementTextTransformationArgs(priority=0, type="NONE")
+            ],
+        )
+    ))
 
 
 def _rate_limit(limit: int, priority: int):
-    return aws.wafv2.WebAclRuleArgs(
-        name="rate-limit",
-        priority=priority,
-        action=aws.wafv2.WebAclRuleActionArgs(block=aws.wafv2.WebAclRuleActionBlockArgs()),
-        statement=aws.wafv2.WebAclRuleStatementArgs(
-            rate_based_statement=aws.wafv2.WebAclRuleStatementRateBasedStatementArgs(
-                limit=limit, aggregate_key_type="IP", evaluation_window_sec=300
-            )
-        ),
-        visibility_config=_visibility("rate-limit"),
-    )
+    return _blocking("rate-limit", priority, aws.wafv2.WebAclRuleStatementArgs(
+        rate_based_statement=aws.wafv2.WebAclRuleStatementRateBasedStatementArgs(
+            limit=limit, aggregate_key_type="IP", evaluation_window_sec=300
+        )
+    ))
 
 
 def rules(d: Deployment) -> list:
