@@ -78,3 +78,36 @@ def run_main(argv, capsys, stdin: str = ""):
         sys.stdin = old
     out = capsys.readouterr()
     return exit_.value.code, out.out, out.err
+
+
+def read_at_first_sleep(clock, path) -> list:
+    """Make `clock.sleep` read `path` the first time it is called (before any waiting), and return
+    the list that text lands in: what the council had in hand when `up` began to wait."""
+    seen: list = []
+    sleep = clock.sleep
+
+    def first_sleep(seconds):
+        if not seen:
+            seen.append(path.read_text())
+        sleep(seconds)
+
+    clock.sleep = first_sleep
+    return seen
+
+
+def with_inputs(plan, target, sample: dict):
+    """(plan, resource): `plan` with `sample` (input path → value) planted into `target`'s inputs,
+    `target` added if the plan had none of it; for the deployability self-tests."""
+    import dataclasses
+
+    from councilkit.stacks.deployability import plant
+    from councilkit.stacks.plan import Plan
+
+    inputs = target.inputs
+    for path, value in sample.items():
+        inputs = plant(inputs, path, value)
+    changed = dataclasses.replace(target, inputs=inputs)
+    resources = [changed if r.urn == target.urn else r for r in plan.resources]
+    if target.urn not in {r.urn for r in plan.resources}:
+        resources.append(changed)
+    return Plan(stack=plan.stack, resources=resources, outputs=plan.outputs), changed

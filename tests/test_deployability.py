@@ -18,7 +18,7 @@ from councilkit.stacks.cloud import cloud_for
 from councilkit.stacks.deployability import Rule, plant, unknown, values_at
 from councilkit.stacks.plan import Plan, PlannedResource
 
-from helpers import APPS, TIERS, planned
+from helpers import APPS, TIERS, planned, with_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 ALL_RULES = [r for c in CLOUDS for r in cloud_for(c).deployability_rules()]
@@ -53,17 +53,6 @@ def test_odd_council_names_plan_without_violations():
 
 # --- the mutation self-test -----------------------------------------------------------------
 
-def _with_inputs(plan: Plan, target: PlannedResource, sample: dict) -> tuple[Plan, PlannedResource]:
-    inputs = target.inputs
-    for path, value in sample.items():
-        inputs = plant(inputs, path, value)
-    changed = dataclasses.replace(target, inputs=inputs)
-    resources = [changed if r.urn == target.urn else r for r in plan.resources]
-    if target.urn not in {r.urn for r in plan.resources}:
-        resources.append(changed)
-    return Plan(stack=plan.stack, resources=resources, outputs=plan.outputs), changed
-
-
 def _bare(type_: str, stack: str) -> PlannedResource:
     """A resource of a type no catalogue plan has yet, with no inputs but the planted ones."""
     return PlannedResource(urn=f"urn:pulumi:{stack}::councilkit::{type_}::planted", type=type_, name="planted",
@@ -76,7 +65,7 @@ def _target(rule: Rule) -> tuple[Plan, PlannedResource]:
     for case in CANDIDATES[cloud]:
         _, plan = planned(*case)
         for r in plan.of_type(rule.types[0]) or [_bare(rule.types[0], plan.stack)]:
-            good, _ = _with_inputs(plan, r, rule.good)
+            good, _ = with_inputs(plan, r, rule.good)
             if not deployability.check(good, cloud):
                 return plan, r
     raise AssertionError(f"{rule.id}: no plan of {cloud} where its good sample passes")
@@ -87,7 +76,7 @@ def mutation_failures(rule: Rule) -> list[str]:
     resource must make exactly this rule fire, on that resource, at a planted input."""
     cloud = RULE_CLOUD[rule.id]
     plan, target = _target(rule)
-    bad, _ = _with_inputs(plan, target, rule.bad)
+    bad, _ = with_inputs(plan, target, rule.bad)
     found = deployability.violations(bad.resources, cloud_for(cloud).deployability_rules())
     problems = []
     if not found:
@@ -193,7 +182,7 @@ def test_a_policy_proxy_that_raises_on_unknowns_is_read_as_unknown():
 def _planted(app="nextcloud", tier="trial") -> Plan:
     _, plan = planned(app, "aws", tier)
     sg = next(r for r in plan.resources if r.type == "aws:ec2/securityGroup:SecurityGroup" and r.inputs.get("ingress"))
-    bad, _ = _with_inputs(plan, sg, {"ingress[0].description": "from King's Lynn"})
+    bad, _ = with_inputs(plan, sg, {"ingress[0].description": "from King's Lynn"})
     return bad
 
 

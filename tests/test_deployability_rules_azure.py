@@ -27,7 +27,7 @@ from councilkit.stacks.cloud import cloud_for
 from councilkit.stacks.deployability import plant
 from councilkit.stacks.plan import Plan, PlannedResource
 
-from helpers import TIERS, planned
+from helpers import TIERS, planned, with_inputs
 
 RULES = {r.id: r for r in azure.RULES}
 ON_AZURE = [app for app, versions in discover().items()
@@ -68,24 +68,13 @@ def test_each_rule_refuses_its_bad_sample_and_accepts_its_good_one_on_its_own(ru
 
 # --- the self-test over real Azure plans ------------------------------------------------------
 
-def _with(plan: Plan, target: PlannedResource, sample: dict) -> tuple[Plan, PlannedResource]:
-    inputs = target.inputs
-    for path, value in sample.items():
-        inputs = plant(inputs, path, value)
-    changed = dataclasses.replace(target, inputs=inputs)
-    resources = [changed if r.urn == target.urn else r for r in plan.resources]
-    if target.urn not in {r.urn for r in plan.resources}:
-        resources.append(changed)
-    return Plan(stack=plan.stack, resources=resources, outputs=plan.outputs), changed
-
-
 def _target(rule) -> tuple[Plan, PlannedResource]:
     for case in CANDIDATES:
         _, plan = planned(*case)
         bare = PlannedResource(urn=f"urn:pulumi:{plan.stack}::councilkit::{rule.types[0]}::planted",
                                type=rule.types[0], name="planted", parent="", custom=True, inputs={})
         for r in plan.of_type(rule.types[0]) or [bare]:
-            good, _ = _with(plan, r, rule.good)
+            good, _ = with_inputs(plan, r, rule.good)
             if not deployability.check(good, "azure"):
                 return plan, r
     raise AssertionError(f"{rule.id}: no Azure plan where its good sample passes")
@@ -93,7 +82,7 @@ def _target(rule) -> tuple[Plan, PlannedResource]:
 
 def mutation_failures(rule) -> list[str]:
     plan, target = _target(rule)
-    bad, _ = _with(plan, target, rule.bad)
+    bad, _ = with_inputs(plan, target, rule.bad)
     found = deployability.violations(bad.resources, azure.RULES)
     problems = [] if found else [f"{rule.id}: its bad sample is not caught"]
     for v in found:
@@ -243,7 +232,7 @@ def test_production_databases_are_zone_redundant_on_general_purpose_and_keep_bac
     (server,) = plan.of_type("azure-native:dbforpostgresql:Server")
     assert server.inputs["highAvailability"]["mode"] != "Disabled" and server.inputs["sku"]["tier"] != "Burstable"
     assert 7 <= server.inputs["backup"]["backupRetentionDays"] <= 35
-    burstable, _ = _with(plan, server, {"sku.tier": "Burstable"})
+    burstable, _ = with_inputs(plan, server, {"sku.tier": "Burstable"})
     assert [v.rule for v in deployability.check(burstable, "azure")] == ["AZR-DEP-020"]
 
 
@@ -268,7 +257,7 @@ def test_an_nfs_share_is_refused_through_its_storage_account(planted, words):
     (share,) = plan.of_type("azure-native:storage:FileShare")
     (account,) = plan.of_type("azure-native:storage:StorageAccount")
     assert share.inputs["enabledProtocols"] == "NFS" and not deployability.check(plan, "azure")
-    bad, _ = _with(plan, account, planted)
+    bad, _ = with_inputs(plan, account, planted)
     found = deployability.check(bad, "azure")
     assert [(v.rule, v.name) for v in found] == [("AZR-DEP-022", share.name)]
     assert words in found[0].message
@@ -353,7 +342,7 @@ def test_alfresco_production_fits_a_consumption_replica_and_one_more_quarter_vcp
     assert [c["resources"] for c in template["containers"]] == [{"cpu": 4, "memory": "8Gi"}]
     assert [c["resources"] for c in template.get("initContainers", [])] == [{"cpu": 0.25, "memory": "0.5Gi"}]
     assert not deployability.check(plan, "azure")
-    bigger, _ = _with(plan, repo, {"template.containers[0].resources.cpu": 4.25,
+    bigger, _ = with_inputs(plan, repo, {"template.containers[0].resources.cpu": 4.25,
                                    "template.containers[0].resources.memory": "8.5Gi"})
     assert [(v.rule, v.name, v.input) for v in deployability.check(bigger, "azure")] == \
         [("AZR-DEP-023", repo.name, "template.containers[0].resources.cpu")]

@@ -28,7 +28,7 @@ REPO_URL = "123456789012.dkr.ecr.eu-west-2.amazonaws.com/councilkit/borsetshire-
 _PLANS: dict = {}
 from councilkit.cli.planning import plan_deployment as real_plan  # noqa: E402  (before any monkeypatch)
 
-from helpers import run_main
+from helpers import run_main, read_at_first_sleep
 
 
 def cached_plan(d):
@@ -216,15 +216,7 @@ def test_every_targeted_resource_comes_with_everything_it_needs(plan_of):
 
 def test_first_up_shows_and_writes_the_records_before_waiting_and_goes_on_once_issued(world, capsys):
     folder = world.make()
-    seen_at_first_wait = []
-    sleep = world.clock.sleep
-
-    def first_sleep(seconds):
-        if not seen_at_first_wait:
-            seen_at_first_wait.append((folder / "DNS-RECORDS.md").read_text())
-        sleep(seconds)
-
-    world.clock.sleep = first_sleep
+    seen_at_first_wait = read_at_first_sleep(world.clock, folder / "DNS-RECORDS.md")
     acm_status(world.stub("acm"), "PENDING_VALIDATION", "PENDING_VALIDATION", "ISSUED")
     code, out, err = main(["up", str(folder)], capsys)
     assert code == 0, err

@@ -20,7 +20,7 @@ from councilkit.stacks.azure.cloud import (APP_PHASE, DOMAIN_PHASE, DOMAIN_PHASE
                                            IMAGE_PHASE)
 from councilkit.stacks.cloud import CLOUDS, GoLive
 
-from helpers import run_main
+from helpers import run_main, read_at_first_sleep
 
 ANSWERS = dict(cloud="azure", tier="trial", council="Borsetshire County Council",
                domain="files.borsetshire.gov.uk", contact="it@borsetshire.gov.uk")
@@ -256,15 +256,7 @@ def test_first_up_shows_and_writes_the_records_before_waiting_then_binds_the_dom
     folder = world.make()
     d = automation.open_folder(folder).deployment()
     publish_all(world, d, at=120)  # seen on the third look
-    seen_at_first_wait = []
-    sleep = world.clock.sleep
-
-    def first_sleep(seconds):
-        if not seen_at_first_wait:
-            seen_at_first_wait.append((folder / "DNS-RECORDS.md").read_text())
-        sleep(seconds)
-
-    world.clock.sleep = first_sleep
+    seen_at_first_wait = read_at_first_sleep(world.clock, folder / "DNS-RECORDS.md")
     code, out, err = main(["up", str(folder)], capsys)
     assert code == 0, err
     plan = cached_plan(d)
