@@ -127,10 +127,32 @@ def container_job(r, ctx: Context) -> list[Line]:
 
 @prices("azure-native:app:ManagedEnvironment")
 def environment(r, ctx: Context) -> list[Line]:
+    """Free on the Consumption plan, except the Dedicated Plan Management meter once anything
+    reaches the environment through a private endpoint (Front Door's Private Link origin):
+    "features such as private endpoints and planned maintenance are subject to a Dedicated Plan
+    Management charge regardless of whether you are using the Consumption or Dedicated plans"
+    (learn.microsoft.com/azure/container-apps/billing; private-endpoints-with-dns, Billing:
+    "appears as a separate Dedicated Plan Management charge and applies to both Consumption and
+    Dedicated plans"). Charged per feature, so once here however many endpoints there are."""
     profiles = {p.get("workloadProfileType") for p in r.inputs.get("workloadProfiles") or []}
     if profiles - {"Consumption"}:
         raise Unpriced(f"dedicated workload profiles {sorted(profiles - {'Consumption'})} are not priced")
-    raise Free("Consumption plan: billed per app and job")
+    if not private_endpoints_into(r, ctx):
+        raise Free("Consumption plan: billed per app and job")
+    return [ctx.line(r, "Dedicated Plan Management (reached through a private endpoint)", ctx.hours,
+                     "container_apps.plan_management.hour",
+                     "charged while the environment has a private endpoint, on the Consumption plan too")]
+
+
+def private_endpoints_into(environment, ctx: Context) -> list:
+    """The plan's private endpoints into `environment`: Front Door's Private Link origins and
+    ordinary private endpoints whose target is it."""
+    origins = [o for o in ctx.of_type("azure-native:cdn:AFDOrigin")
+               if ctx.find(environment.type, get(o.inputs, "sharedPrivateLinkResource.privateLink.id")) is environment]
+    endpoints = [e for e in ctx.of_type("azure-native:network:PrivateEndpoint")
+                 if any(ctx.find(environment.type, c.get("privateLinkServiceId")) is environment
+                        for c in e.inputs.get("privateLinkServiceConnections") or [])]
+    return origins + endpoints
 
 
 def _flexible_server(r, ctx: Context, family: str) -> list[Line]:
