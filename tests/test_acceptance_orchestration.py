@@ -458,9 +458,8 @@ def test_a_crash_in_a_phase_is_one_line_and_later_phases_still_clean_up(tmp_path
         return step
 
     monkeypatch.setattr(steps, "STEPS", {**{p: fake(p) for p in PHASES}, "smoke": fake("smoke", RuntimeError("boom\nmore"))})
-    monkeypatch.setattr(runner, "STEPS", steps.STEPS)
     console = __import__("rich.console", fromlist=["Console"]).Console(file=io.StringIO())
-    result = runner.run_app("nextcloud", options, None, ZONE, console)
+    result = runner.run_app("nextcloud", "trial", options, (None, ZONE), console)
     assert calls == ["create", "up", "smoke", "destroy", "leftovers"]
     assert result.phase("smoke").message == "RuntimeError: boom"
     assert any("RuntimeError: boom" in line for line in result.phase("smoke").details), "the traceback is kept"
@@ -472,9 +471,9 @@ def test_nothing_to_clean_up_when_up_never_started(tmp_path, monkeypatch):
     def create(t):
         raise UserError("council: 'x' is not valid")
 
-    monkeypatch.setattr(runner, "STEPS", {**steps.STEPS, "create": create})
+    monkeypatch.setattr(steps, "STEPS", {**steps.STEPS, "create": create})
     console = __import__("rich.console", fromlist=["Console"]).Console(file=io.StringIO())
-    result = runner.run_app("nextcloud", options, None, ZONE, console)
+    result = runner.run_app("nextcloud", "trial", options, (None, ZONE), console)
     assert [(p.phase, p.status) for p in result.phases] == [
         ("create", FAILED), *[(p, NOT_RUN) for p in PHASES[1:]]]
     assert result.phase("destroy").message == "not run: nothing was deployed"

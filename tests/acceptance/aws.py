@@ -4,6 +4,8 @@ and what the tagging API cannot show (log groups AWS makes itself, a kept final 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -128,3 +130,16 @@ def untagged_leftovers(clients, d: Deployment, found: Found, cluster: str | None
         (out.left if d.production else out.fails).append(
             line + (" (kept by design)" if d.production else " exists, but a trial takes none"))
     return out
+
+
+def billed_command(run) -> str:
+    """Cost Explorer's figure for the run's council tag, once it has caught up (about a day):
+    GetCostAndUsage's TimePeriod End is exclusive, hence the day after (botocore ce 2017-10-25)."""
+    from councilkit.blueprints.deployment import slugify
+
+    start = dt.date.fromisoformat(run.started[:10])
+    end = dt.date.fromisoformat((run.finished or run.started)[:10]) + dt.timedelta(days=1)
+    tag = json.dumps({"Tags": {"Key": "council", "Values": [slugify(run.council)]}}, separators=(",", ":"))
+    return ("(with `council` active as a cost allocation tag) "
+            f"`aws ce get-cost-and-usage --time-period Start={start},End={end} --granularity DAILY "
+            f"--metrics UnblendedCost --filter '{tag}'`")

@@ -27,6 +27,10 @@ class Options:
     out: Path
     run_id: str = field(default_factory=new_run_id)
     region: str = "eu-west-2"
+    cloud: str = "aws"
+    tiers: tuple[str, ...] = ("trial",)
+    subscription: str = ""  # Azure: the subscription every `az` call and the stacks use
+    dns_wait_minutes: int = 30  # `councilkit up --dns-wait`: the suite publishes at once; DNS may lag
     backend: str | None = None
     contact: str | None = None
     blueprint_dirs: tuple[str, ...] = ()
@@ -54,8 +58,13 @@ class Options:
     def contact_email(self) -> str:
         return self.contact or f"acceptance@{self.domain_suffix}"
 
-    def domain(self, app: str) -> str:
-        return f"{app}-{self.run_id}.{self.domain_suffix}"
+    def domain(self, app: str, tier: str = "") -> str:
+        """`<app>-<run id>.<suffix>`, with the tier between when the suite deploys several."""
+        return f"{app}-{tier + '-' if tier else ''}{self.run_id}.{self.domain_suffix}"
+
+    def units(self) -> list[tuple[str, str]]:
+        """(app, tier) of every trial the run deploys, in order."""
+        return [(app, tier) for app in self.apps for tier in self.tiers]
 
 
 def parse_apps(text: str | None, blueprint_dirs: tuple = ()) -> tuple[str, ...]:
@@ -70,15 +79,24 @@ def parse_apps(text: str | None, blueprint_dirs: tuple = ()) -> tuple[str, ...]:
     return apps
 
 
-def parse_domain_suffix(text: str | None) -> str:
+def parse_domain_suffix(text: str | None, zone: str = "a Route 53 hosted zone this account owns") -> str:
     from councilkit.blueprints.deployment import DOMAIN_RE
 
     suffix = (text or os.environ.get(DOMAIN_SUFFIX_ENV) or "").strip().strip(".").lower()
     if not suffix:
         raise UserError(
-            f"--domain-suffix (or {DOMAIN_SUFFIX_ENV}) is not set: name a Route 53 hosted zone this "
-            "account owns, e.g. acceptance.borsetshire.gov.uk; each trial gets <app>-<run id>.<suffix>"
+            f"--domain-suffix (or {DOMAIN_SUFFIX_ENV}) is not set: name {zone}, "
+            "e.g. acceptance.borsetshire.gov.uk; each trial gets <app>-<run id>.<suffix>"
         )
     if not DOMAIN_RE.match(suffix):
         raise UserError(f"--domain-suffix: {suffix!r} is not a domain; expected e.g. acceptance.borsetshire.gov.uk")
     return suffix
+
+
+def parse_tiers(text: str | None, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """`trial,production`, or the first allowed tier when empty."""
+    tiers = tuple(dict.fromkeys(t.strip() for t in (text or "").split(",") if t.strip())) or allowed[:1]
+    unknown = [t for t in tiers if t not in allowed]
+    if unknown:
+        raise UserError(f"--tiers: unknown tier {unknown[0]!r}; this cloud's suite runs {', '.join(allowed)}")
+    return tiers

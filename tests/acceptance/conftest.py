@@ -1,8 +1,9 @@
 """Options of the real-account run, and its checks before pytest starts anything.
 
 `pytest_cmdline_main` runs for initial conftests (this folder named on the command line) before
-the session starts: a missing pulumi CLI, passphrase, credentials or hosted zone ends the run
-there with councilkit's one `error:` line and exit 2, before anything is created.
+the session starts: an unknown cloud, a missing pulumi CLI, passphrase, credentials, Azure CLI
+sign-in, subscription or DNS zone ends the run there with councilkit's one `error:` line and
+exit 2, before anything is created.
 """
 
 from __future__ import annotations
@@ -19,11 +20,15 @@ os.environ.pop("COUNCILKIT_TODAY", None)
 
 
 def pytest_addoption(parser):
-    group = parser.getgroup("councilkit acceptance (real AWS account)")
+    group = parser.getgroup("councilkit acceptance (real AWS account or Azure subscription)")
+    group.addoption("--cloud", default="aws", help="aws (default) or azure.")
     group.addoption("--apps", default="", help="Comma-separated catalogue apps (default: every app).")
+    group.addoption("--tiers", default="", help="Azure: comma-separated tiers, trial and/or production (default: trial).")
+    group.addoption("--subscription", default=None,
+                    help="Azure subscription id (or ARM_SUBSCRIPTION_ID): where every trial is deployed.")
     group.addoption("--domain-suffix", default=None,
-                    help="Route 53 hosted zone the account owns (or COUNCILKIT_ACCEPTANCE_DOMAIN_SUFFIX).")
-    group.addoption("--region", default="eu-west-2", help="AWS region (a UK region).")
+                    help="Route 53 hosted zone / Azure DNS zone you own (or COUNCILKIT_ACCEPTANCE_DOMAIN_SUFFIX).")
+    group.addoption("--region", default="", help="A UK region (default: eu-west-2 on AWS, uksouth on Azure).")
     group.addoption("--acceptance-out", default="out/acceptance", help="Folder for each run's folder.")
     group.addoption("--backend", default=None, help="Pulumi state backend (default: file:// in the run folder).")
     group.addoption("--contact", default=None, help="Contact email of the trials.")
@@ -32,15 +37,20 @@ def pytest_addoption(parser):
 
 
 def options_from(config):
-    from acceptance.config import Options, new_run_id, parse_apps, parse_domain_suffix
+    from acceptance.config import Options, new_run_id, parse_apps, parse_domain_suffix, parse_tiers
+    from acceptance.suites import suite_for
 
+    suite = suite_for(config.getoption("cloud"))
     dirs = tuple(config.getoption("blueprints"))
     return Options(
         apps=parse_apps(config.getoption("apps"), dirs),
-        domain_suffix=parse_domain_suffix(config.getoption("domain_suffix")),
+        domain_suffix=parse_domain_suffix(config.getoption("domain_suffix"), suite.zone),
         out=Path(config.getoption("acceptance_out")),
         run_id=config.getoption("run_id") or new_run_id(),
-        region=config.getoption("region"),
+        region=config.getoption("region") or suite.region,
+        cloud=suite.cloud,
+        tiers=parse_tiers(config.getoption("tiers"), suite.tiers),
+        subscription=(config.getoption("subscription") or os.environ.get("ARM_SUBSCRIPTION_ID") or "").strip(),
         backend=config.getoption("backend"),
         contact=config.getoption("contact"),
         blueprint_dirs=dirs,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +9,7 @@ from pathlib import Path
 from councilkit.cli.plan_json import write_atomically
 
 from .results import FAILED, NOT_RUN, PASSED, SKIPPED, RunResult
+from .suites import suite_for
 
 SYMBOL = {PASSED: "✅ passed", FAILED: "❌ failed", SKIPPED: "⏭ skipped", NOT_RUN: "— not run"}
 
@@ -45,31 +44,18 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def billed_command(run: RunResult) -> str:
-    """Cost Explorer's figure for the run's council tag, once it has caught up (about a day):
-    GetCostAndUsage's TimePeriod End is exclusive, hence the day after (botocore ce 2017-10-25)."""
-    from councilkit.blueprints.deployment import slugify
-
-    start = dt.date.fromisoformat(run.started[:10])
-    end = dt.date.fromisoformat((run.finished or run.started)[:10]) + dt.timedelta(days=1)
-    tag = json.dumps({"Tags": {"Key": "council", "Values": [slugify(run.council)]}}, separators=(",", ":"))
-    return (f"aws ce get-cost-and-usage --time-period Start={start},End={end} --granularity DAILY "
-            f"--metrics UnblendedCost --filter '{tag}'")
-
-
 def markdown(run: RunResult) -> str:
     total = sum((a.cost.gbp for a in run.apps if a.cost), Decimal("0.00"))
     lines = [
         f"# councilkit acceptance run {run.run_id}",
         "",
         f"- council: {run.council}",
-        f"- region: {run.region}",
+        f"- cloud: {run.cloud}, region: {run.region}",
         f"- started {run.started}, finished {run.finished or '(running)'}",
         f"- result: {'all phases passed' if run.ok else 'FAILED'}",
         f"- cost incurred: £{total} estimated from councilkit's list prices × the hours each stack "
-        "existed (not a bill; Cost Explorer shows the billed figure about a day later)",
-        "- billed cost, a day later (with `council` active as a cost allocation tag): "
-        f"`{billed_command(run)}`",
+        "existed (not a bill; the cloud's own cost records show the billed figure about a day later)",
+        f"- billed cost, a day later: {suite_for(run.cloud).billed_command(run)}",
         "",
     ]
     for app in run.apps:

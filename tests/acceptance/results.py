@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from .cost import Incurred
 
 PHASES = ("create", "up", "smoke", "upgrade", "backup", "destroy", "leftovers")
-"""In order. destroy and leftovers run whenever `up` was started, whatever failed before."""
+"""AWS's, in order (azure_steps.py has Azure's). destroy and leftovers run whenever `up` was
+started, whatever failed before."""
 
 PASSED, FAILED, SKIPPED, NOT_RUN = "passed", "failed", "skipped", "not run"
 
@@ -23,7 +24,7 @@ class PhaseResult:
 
 @dataclass
 class AppResult:
-    app: str
+    app: str  # the app, or `<app>-<tier>` where the cloud's suite runs several tiers
     stack: str = ""
     domain: str = ""
     phases: list[PhaseResult] = field(default_factory=list)
@@ -45,6 +46,7 @@ class RunResult:
     started: str  # ISO time, UTC
     apps: list[AppResult] = field(default_factory=list)
     finished: str = ""
+    cloud: str = "aws"
 
     @property
     def ok(self) -> bool:

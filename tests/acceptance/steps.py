@@ -1,4 +1,4 @@
-"""The phases of one app's trial, each through councilkit's own code paths.
+"""AWS: the phases of one app's trial, each through councilkit's own code paths.
 
 create is `councilkit new` (cli/newstack.py), up and destroy are `councilkit up` / `destroy`
 (cli/automation.py prepare, up, destroy, after the same policy check the CLI makes), upgrade is
@@ -20,9 +20,15 @@ from . import aws
 from .clients import Clients
 from .config import Options
 from .dns import CertificateValidation, Record, change
+from .results import PHASES
 from .smoke import NotHealthy, wait_healthy
 
 Outcome = tuple[str, list[str]]
+CLEANUP = ("destroy", "leftovers")
+TIERS = ("trial",)
+REGION = "eu-west-2"
+ZONE = "a Route 53 hosted zone this account owns"
+billed_command = aws.billed_command
 
 
 class Skip(Exception):
@@ -60,6 +66,28 @@ class Trial:
     @property
     def comment(self) -> str:
         return f"councilkit acceptance run {self.options.run_id} ({self.app})"
+
+    def hours_existed(self) -> float:
+        return ((self.destroyed_at or time.time()) - (self.deploy_started or time.time())) / 3600
+
+
+def preflight(options: Options, clients: Clients | None = None) -> tuple[Clients, str]:
+    """councilkit's own checks for a real deploy (cli/automation.py: the pulumi CLI, the state
+    passphrase, AWS credentials), then the hosted zone; raises UserError before anything exists."""
+    from councilkit.cli import automation
+
+    from .dns import hosted_zone
+
+    automation.require_pulumi_cli()
+    automation.require_passphrase("passphrase")
+    automation.require_cloud_credentials("aws")
+    clients = clients or Clients.for_region(options.region)
+    return clients, hosted_zone(clients.route53, options.domain_suffix)
+
+
+def new_trial(app: str, tier: str, options: Options, context: tuple[Clients, str], console) -> Trial:
+    clients, zone = context
+    return Trial(app, options, clients, zone, console)
 
 
 def first_version(app: str, blueprint_dirs: tuple) -> str:

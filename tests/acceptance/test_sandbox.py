@@ -1,4 +1,4 @@
-"""The real-account run as pytest sees it: one test per app and phase, from one run.
+"""The real-account run as pytest sees it: one test per trial (app, or app and tier) and phase.
 
 The run itself (runner.run) happens once, in the session fixture; each test reports its phase:
 a failure with its one line, a skip (e.g. no newer blueprint) with its reason.
@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import pytest
 
-from acceptance.results import FAILED, PASSED, PHASES
+from acceptance.results import FAILED, PASSED
+from acceptance.suites import suite_for
 
 
 def pytest_generate_tests(metafunc):
     if "phase" in metafunc.fixturenames:
         options = getattr(metafunc.config, "acceptance_options", None)
-        apps = options.apps if options else ()
-        metafunc.parametrize(("app", "phase"), [(a, p) for a in apps for p in PHASES],
-                             ids=[f"{a}-{p}" for a in apps for p in PHASES])
+        suite = suite_for(options.cloud if options else "aws")
+        keys = [suite.key(a, t) for a, t in options.units()] if options else []
+        metafunc.parametrize(("app", "phase"), [(k, p) for k in keys for p in suite.phases],
+                             ids=[f"{k}-{p}" for k in keys for p in suite.phases])
 
 
 @pytest.fixture(scope="session")
