@@ -23,14 +23,19 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/plan.py
 
-# Real AWS: deploys, checks and destroys trials in a sandbox account (README, "Real-cloud acceptance
-# tests"). Needs the pulumi CLI, AWS credentials, PULUMI_CONFIG_PASSPHRASE and a Route 53 zone.
+# Real cloud: deploys, checks and destroys trials in a sandbox AWS account (default) or, with
+# CLOUD=azure, an Azure subscription (README, "Real-cloud acceptance tests"). Needs the pulumi CLI,
+# PULUMI_CONFIG_PASSPHRASE, the cloud's credentials (Azure: `az login`, SUBSCRIPTION) and a DNS zone.
+CLOUD ?= aws
 APPS ?=
+TIERS ?=
+SUBSCRIPTION ?=
 DOMAIN_SUFFIX ?= $(COUNCILKIT_ACCEPTANCE_DOMAIN_SUFFIX)
-REGION ?= eu-west-2
-acceptance: $(STAMP)  ## real-account trials of APPS (default all) under DOMAIN_SUFFIX; reports in out/acceptance/<run id>
-	$(BIN)/python -m pytest tests/acceptance -p no:cacheprovider -q -rfs --apps '$(APPS)' \
-		--domain-suffix '$(DOMAIN_SUFFIX)' --region '$(REGION)' --acceptance-out out/acceptance
+REGION ?=
+acceptance: $(STAMP)  ## real-cloud trials of APPS (default all) under DOMAIN_SUFFIX; reports in out/acceptance/<run id>
+	$(BIN)/python -m pytest tests/acceptance -p no:cacheprovider -q -rfs --cloud '$(CLOUD)' --apps '$(APPS)' \
+		--tiers '$(TIERS)' --subscription '$(SUBSCRIPTION)' --domain-suffix '$(DOMAIN_SUFFIX)' --region '$(REGION)' \
+		--acceptance-out out/acceptance
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

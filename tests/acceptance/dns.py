@@ -101,19 +101,30 @@ class CertificateValidation:
     @contextlib.contextmanager
     def running(self, interval: float):
         """Polls in a thread for as long as the block (an `up`) runs."""
-        stop = threading.Event()
-
-        def loop():
-            try:
-                while not stop.is_set() and not self.step():
-                    stop.wait(interval)
-            except Exception as exc:  # reported with the phase; `up` then fails on its own timeout
-                self.error = f"{type(exc).__name__}: {exc}"
-
-        thread = threading.Thread(target=loop, name=f"validate {self.domain}", daemon=True)
-        thread.start()
-        try:
+        with in_background(self.step, interval, f"validate {self.domain}", self._failed):
             yield self
-        finally:
-            stop.set()
-            thread.join(timeout=60)
+
+    def _failed(self, error: str) -> None:  # reported with the phase; `up` then fails on its own timeout
+        self.error = error
+
+
+@contextlib.contextmanager
+def in_background(step, interval: float, name: str, failed):
+    """Calls `step()` every `interval` seconds in a thread until it returns True or the block
+    ends; an exception stops the thread and goes to `failed` as one line."""
+    stop = threading.Event()
+
+    def loop():
+        try:
+            while not stop.is_set() and not step():
+                stop.wait(interval)
+        except Exception as exc:
+            failed(f"{type(exc).__name__}: {exc}")
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=60)
