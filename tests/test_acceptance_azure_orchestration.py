@@ -146,6 +146,20 @@ def fake_az(world: World):
             world.images.add(f"{flag(args, '--registry')}/{flag(args, '--image')}")
             world.timeline.append("acr build")
             return ok()
+        if head.startswith("backup item list"):  # `--output tsv`: one name a line
+            world.timeline.append("az backup item list")
+            return subprocess.CompletedProcess(argv, 0, "AzureFileShare;files\n", "")
+        if head.startswith(("backup vault", "backup protection")):
+            assert "<" not in " ".join(args), "every placeholder was filled in"
+            world.timeline.append(f"az {' '.join(args[:3])}")
+            return ok()
+        if head.startswith("group delete"):
+            name = flag(args, "--name")
+            world.groups.discard(name.lower())
+            for stack, ids in world.tagged.items():
+                world.tagged[stack] = [i for i in ids if f"/resourceGroups/{name}/" not in i]
+            world.timeline.append(f"az group delete {name.rsplit('-', 1)[1]}")
+            return ok()
         if head.startswith("acr repository show"):
             present = f"{flag(args, '--name')}/{flag(args, '--image')}" in world.images
             return ok() if present else err("repository not found")
@@ -235,11 +249,13 @@ class FakeStack:
         purge = automation.DELETE_BACKUPS in w.config.get(self.name, set())
         w.timeline.append(f"destroy {key_of(d)}" + (" --delete-backups" if purge else ""))
         outputs = w.outputs.pop(self.name, {})
-        w.state.pop(self.name, None)
-        if outputs.get("key_vault"):
-            w.deleted_vaults.append({"name": outputs["key_vault"], "properties": {
-                "deletionDate": "2026-12-02T16:00:00Z", "scheduledPurgeDate": "2026-12-09T16:00:00Z",
-                "purgeProtectionEnabled": True}})
+        state = w.state.pop(self.name, {})
+        vault = outputs.get("key_vault") or next((r["outputs"]["vaultName"] for r in state.values()
+                                                  if r["type"] == "azure-native:keyvault:Vault"), None)
+        if vault:  # soft-deleted, with its tags (REST Vaults - List Deleted)
+            w.deleted_vaults.append({"name": vault, "properties": {
+                "tags": {"stack": d.stack_name}, "deletionDate": "2026-12-02T16:00:00Z",
+                "scheduledPurgeDate": "2026-12-09T16:00:00Z", "purgeProtectionEnabled": True}})
         w.groups.discard(names.resource_group(d).lower())
         kept = [] if purge else [i for i in w.tagged.get(d.stack_name, []) if "-backup-" in i]
         if purge and outputs.get("backup_resource_group"):
@@ -384,21 +400,29 @@ def test_re_creation_with_the_same_answers_gets_a_new_key_vault_and_lists_the_ol
         "(purge protection: no one can purge it sooner)" for n in (0, 1)]
 
 
-def test_production_keeps_its_vault_on_a_plain_destroy_and_purge_deletes_the_second(azure_run):
+def test_production_keeps_its_vault_on_a_plain_destroy_and_purge_deletes_both_vaults(azure_run):
     result, opts, world = azure_run
     prod = result.apps[1]
-    d_stack = prod.stack
+    stack = prod.stack
     assert world.timeline.count(f"destroy {APP}-production") == 1
     assert world.timeline.count(f"destroy {APP}-production --delete-backups") == 1
     assert "kept: Recovery Services vault" in " ".join(prod.phase("destroy").details)
-    assert prod.phase("purge").message.startswith("`councilkit destroy --delete-backups`: stack ")
-    kept = f"rg-{d_stack}-backup-0"
-    assert kept in world.groups and f"rg-{d_stack}-backup-1" not in world.groups
+    # The first incarnation's kept vault goes with the commands its RETIRED.md gives, in order,
+    # each file-share item the listing printed filled in.
+    purge = world.timeline[world.timeline.index(f"destroy {APP}-production --delete-backups") + 1:]
+    assert [e for e in purge if e.startswith("az ")] == [
+        "az backup vault backup-properties", "az backup item list", "az backup protection undelete",
+        "az backup protection disable", "az backup vault delete", "az group delete 0"]
+    ran = [x for x in prod.phase("purge").details if x.startswith("ran, as ")]
+    retired = json.loads((opts.run_dir / "stacks" / f"{APP}-production" / "retired.json").read_text())
+    [vault] = [k for k in retired["kept"] if k["delete"]]
+    assert ran == [f"ran, as {APP}-production/RETIRED.md says: " + c.replace("<EACH_ITEM_LISTED>", "'AzureFileShare;files'")
+                   for c in vault["delete"]]
+    assert prod.phase("purge").message.endswith("; then what the first destroy kept, with RETIRED.md's 6 command(s)")
+    assert not {f"rg-{stack}-backup-0", f"rg-{stack}-backup-1"} & world.groups, "both incarnations' vault groups are gone"
     left = prod.phase("leftovers")
-    assert left.message == f"nothing of {d_stack} is left: its resource group is gone and nothing is tagged stack={d_stack}"
-    assert left.details[0] == (f"resource group {kept} with Recovery Services vault rsv-{APP}-production-0, kept by the plain "
-                               f"destroy of {APP}-production (by design): "
-                               f"{opts.run_dir / 'stacks' / f'{APP}-production' / 'RETIRED.md'} says how to delete it")
+    assert left.message == f"nothing of {stack} is left: its resource group is gone and nothing is tagged stack={stack}"
+    assert [x.split(" soft-deleted")[0] for x in left.details] == [f"Key Vault kv-{APP}-production-{n}" for n in (0, 1)]
     # Front Door's validation record is only in the outputs: published after `up`, deleted after.
     assert any(d.startswith("DNS record published after up (from the stack's outputs): TXT _dnsauth.")
                for d in prod.phase("up").details)
@@ -450,9 +474,18 @@ def test_every_az_command_the_suite_runs_is_pinned(azure_run):
         "group exists --name",
         "resource list --tag",
         "keyvault list-deleted --resource-type",
+        # RETIRED.md's, as councilkit prints them (stacks/azure/cloud.py destroy_keeps)
+        "backup vault backup-properties set --name --resource-group --soft-delete-feature-state",
+        "backup item list --resource-group --vault-name --backup-management-type --workload-type --query --output",
+        "backup protection undelete --resource-group --vault-name --container-name --item-name --backup-management-type "
+        "--workload-type",
+        "backup protection disable --resource-group --vault-name --container-name --item-name --backup-management-type "
+        "--workload-type --delete-backup-data --yes",
+        "backup vault delete --name --resource-group --yes",
+        "group delete --name --yes",
     }
     assert ["keyvault", "list-deleted", "--resource-type", "vault"] == [a for a in ours if "list-deleted" in a][0][1:5]
-    assert all(a[-2:] in (["--output", "json"], ["--output", "none"]) for a in ours)
+    assert all(a[-2:] in (["--output", "json"], ["--output", "none"]) or a[-4:-2] == ["--output", "tsv"] for a in ours)
 
 
 
@@ -474,6 +507,9 @@ def test_a_failed_up_is_still_destroyed_twice_and_checked(web, tmp_path, monkeyp
         "destroy wordpress-trial"]  # purge: a trial has no backups to release, so the same plain destroy
     assert not any(world.records.values())
     assert app.phase("recreate").message == "not run: up failed"
+    [vault] = app.phase("leftovers").details  # no outputs were written: found by its stack tag
+    assert re.fullmatch(r"Key Vault kv-acceptan-t[0-9a-f]{6}-[0-9a-f]{4} soft-deleted on 2026-12-02T16:00:00Z, purged by "
+                        r"Azure on 2026-12-09T16:00:00Z \(purge protection: no one can purge it sooner\)", vault), vault
 
 
 def test_a_second_up_that_changes_something_fails_and_a_leftover_names_its_id(web, tmp_path, monkeypatch):

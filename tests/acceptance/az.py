@@ -17,7 +17,9 @@ and the REST APIs the commands call:
 - `az group exists --name`: true or false (REST Resource Groups - Check Existence: 204 / 404).
 - `az resource list --tag stack=<stack>`: resources carrying the tag (id, name, type).
 - `az keyvault list-deleted --resource-type vault`: soft-deleted vaults (REST Vaults - List
-  Deleted: name, properties.vaultId, deletionDate, scheduledPurgeDate, purgeProtectionEnabled).
+  Deleted: name, properties.vaultId, tags, deletionDate, scheduledPurgeDate, purgeProtectionEnabled).
+- what councilkit itself prints for the council to run (`az acr build`, RETIRED.md's `az backup`
+  commands): run as printed, grounded where councilkit prints them (stacks/azure/).
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ class Az:
     subscription: str
 
     def argv(self, *args: str, output: str = "json") -> list[str]:
-        return ["az", *args, "--subscription", self.subscription, "--output", output]
+        """`az ARGS --subscription S --output O`; a command that names its own output keeps it."""
+        return ["az", *args, "--subscription", self.subscription, *([] if "--output" in args else ["--output", output])]
 
     def run(self, *args: str, output: str = "json", timeout: float = TIMEOUT_SECONDS) -> Any:
         argv = self.argv(*args, output=output)
@@ -67,7 +70,9 @@ class Az:
             raise AzFailed(f"`{shlex.join(argv)}` did not answer within {timeout:.0f} s") from None
         if done.returncode != 0:
             raise AzFailed(f"`{shlex.join(argv[:6])} …` failed: {_last_line(done.stderr or done.stdout)}")
-        return json.loads(done.stdout) if output == "json" and done.stdout.strip() else None
+        if output != "json":
+            return done.stdout
+        return json.loads(done.stdout) if done.stdout.strip() else None
 
     # --- who and where -------------------------------------------------------------------------
 
@@ -115,12 +120,13 @@ class Az:
     def deleted_vaults(self) -> list[dict]:
         return list(self.run("keyvault", "list-deleted", "--resource-type", "vault") or [])
 
-    def command(self, line: str, timeout: float = BUILD_TIMEOUT_SECONDS) -> None:
-        """A command councilkit printed for the council (`az acr build ...`), run as printed."""
+    def command(self, line: str, timeout: float = BUILD_TIMEOUT_SECONDS) -> str:
+        """A command councilkit printed for the council (`az acr build ...`, RETIRED.md's), run as
+        printed; its standard output (what a `--output tsv` listing printed)."""
         words = shlex.split(line)
-        if words[:1] != ["az"]:
-            raise AzFailed(f"not an Azure CLI command: {line}")
-        self.run(*words[1:], output="none", timeout=timeout)
+        if words[:1] != ["az"] or "--subscription" in words:
+            raise AzFailed(f"not an Azure CLI command the suite may run in its subscription: {line}")
+        return self.run(*words[1:], output="none", timeout=timeout) or ""
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,15 @@ publishing the DNS records councilkit shows (azure_dns.py) and running the image
 for; again is a second `up`, which must change nothing; destroy is `councilkit destroy`;
 recreate is `new` + `up` with the same answers, which must succeed although the first Key Vault
 is soft-deleted and a production destroy kept its Recovery Services vault (issue 12, defect 1);
-purge is `destroy --delete-backups`; leftovers asks Azure that nothing of the stack is left.
+purge is `destroy --delete-backups`, then what the first destroy kept, deleted with the commands
+its RETIRED.md gives; leftovers asks Azure that nothing of the stack is left.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -87,6 +89,7 @@ class Incarnation:
     started: float | None = None
     destroyed: float | None = None
     delete_backups: bool = False
+    retired_kept: bool = False  # what its plain destroy kept was deleted afterwards (purge)
     built: bool = False
 
 
@@ -256,7 +259,7 @@ def again(t: AzureTrial) -> Outcome:
     o = t.options
     stack = automation.open_stack(automation.prepare(t.folder, o.backend_url, cloud_credentials=True), create=False)
     before = len(stack.history())
-    code = councilkit("up", str(t.folder), "--backend", o.backend_url, "--dns-wait", "0")
+    code = councilkit("up", str(t.folder), "--backend", o.backend_url, "--dns-wait", str(o.dns_wait_minutes))
     if code != 0:
         raise StepFailed(f"the second `councilkit up` stopped with exit code {code} (why is above)")
     history = stack.history()
@@ -291,8 +294,40 @@ def recreate(t: AzureTrial) -> Outcome:
     return f"`new` + `up` with the same answers: Key Vault {inc.values.get('key_vault')}{was}; {checked}", details
 
 
+# stacks/azure/cloud.py destroy_keeps: the file-share items to undelete and delete, one at a time,
+# are the lines the `az backup item list ... --output tsv` before them printed.
+EACH_ITEM = "<EACH_ITEM_LISTED>"
+
+
+def _delete_kept(t: AzureTrial) -> list[str]:
+    """What the plain destroy of an earlier incarnation kept (production: its Recovery Services
+    vault and group), deleted with the commands its RETIRED.md gives, in order, as a council
+    would; the Key Vault has none (it purges itself)."""
+    from councilkit.cli.retire import MACHINE
+
+    ran: list[str] = []
+    for inc in t.incarnations[:-1]:
+        if inc.delete_backups or not (inc.folder / MACHINE).is_file():
+            continue
+        for kept in json.loads((inc.folder / MACHINE).read_text())["kept"]:
+            listed: list[str] = []
+            for line in kept["delete"]:
+                for one in [line.replace(EACH_ITEM, shlex.quote(item)) for item in listed] if EACH_ITEM in line else [line]:
+                    out = t.context.az.command(one)
+                    ran.append(f"ran, as {inc.folder.name}/RETIRED.md says: {one}")
+                    if "--output tsv" in one:
+                        listed = [x.strip() for x in out.splitlines() if x.strip()]
+        inc.retired_kept = True
+    return ran
+
+
 def purge(t: AzureTrial) -> Outcome:
-    return _destroy(t, delete_backups=True)
+    """`destroy --delete-backups` of the stack, then what an earlier plain destroy kept."""
+    message, details = _destroy(t, delete_backups=True)
+    ran = _delete_kept(t)
+    if ran:
+        message += f"; then what the first destroy kept, with RETIRED.md's {len(ran)} command(s)"
+    return message, details + ran
 
 
 def _look(t: AzureTrial) -> tuple[list[str], list[str]]:
@@ -310,8 +345,9 @@ def _look(t: AzureTrial) -> tuple[list[str], list[str]]:
         backup = inc.values.get("backup_resource_group")
         if not backup or not az.group_exists(backup):
             continue
-        if inc.delete_backups:
-            fails.append(f"resource group {backup} (its Recovery Services vault) was not deleted by --delete-backups")
+        if inc.delete_backups or inc.retired_kept:
+            how = "--delete-backups" if inc.delete_backups else "the commands RETIRED.md gives"
+            fails.append(f"resource group {backup} (its Recovery Services vault) was not deleted by {how}")
         else:  # a plain destroy keeps it by design; RETIRED.md in that folder has the commands
             kept_groups.append(backup.lower())
             left.append(f"resource group {backup} with Recovery Services vault {inc.values.get('backup_vault')}, kept by "
@@ -322,8 +358,9 @@ def _look(t: AzureTrial) -> tuple[list[str], list[str]]:
             fails.append(f"tagged resource left: {rid}")
     vaults = {inc.values.get("key_vault") for inc in t.incarnations} - {None}
     for v in az.deleted_vaults():
-        if v.get("name") in vaults:
-            p = v.get("properties") or {}
+        p = v.get("properties") or {}
+        # by name from the outputs, or by its stack tag (an `up` that failed wrote no outputs)
+        if v.get("name") in vaults or (p.get("tags") or {}).get("stack") == d.stack_name:
             left.append(f"Key Vault {v['name']} soft-deleted on {p.get('deletionDate')}, purged by Azure on "
                         f"{p.get('scheduledPurgeDate')}" + (" (purge protection: no one can purge it sooner)"
                                                              if p.get("purgeProtectionEnabled") else ""))
