@@ -107,7 +107,7 @@ def fake_az(world: World):
         for opt in ("--subscription", "--output"):
             if opt in args:
                 i = args.index(opt)
-                assert opt != "--subscription" or args[i + 1] == SUB, "every suite call names the subscription"
+                assert opt != "--subscription" or args[i + 1] == SUB
                 del args[i:i + 2]
         head = " ".join(args[:5])
 
@@ -455,7 +455,10 @@ def test_junit_and_summary_name_each_trial_and_phase_with_cost(azure_run):
 
 def test_every_az_command_the_suite_runs_is_pinned(azure_run):
     _, _, world = azure_run
+    assert ["az", "account", "show", "--output", "json"] in world.argv, "the CLI's default subscription, unscoped"
     ours = [a for a in world.argv if "--subscription" in a]
+    assert all(a in ours or a[1:3] in (["account", "show"], ["acr", "repository"]) for a in world.argv), \
+        "the suite names the subscription in every other call (`acr repository show` is councilkit's own go-live)"
 
     def shape(argv):
         """`az <command words> --flag ...`: the words before the first flag, then each flag once."""
@@ -464,7 +467,6 @@ def test_every_az_command_the_suite_runs_is_pinned(azure_run):
         return " ".join(words[:first] + list(dict.fromkeys(w for w in words[first:] if w.startswith("--"))))
 
     assert {shape(a) for a in ours} == {
-        "account show",
         "network dns zone list",
         "network dns record-set txt add-record --resource-group --zone-name --record-set-name --value",
         "network dns record-set cname set-record --resource-group --zone-name --record-set-name --cname",
@@ -625,8 +627,11 @@ def bare_env(tmp_path: Path, path: str, home_azure: bool = False, **extra: str) 
     ("no az", None, {"pulumi": "1"}, azcli.MISSING_AZ),
     ("no subscription", SIGNED_IN, {"nosub": "1"}, azcli.MISSING_SUBSCRIPTION),
     ("not signed in", 'echo "ERROR: Please run \'az login\' to setup account." >&2\nexit 1\n', {},
-     f"the Azure CLI is not signed in to subscription {SUB} (`az account show` failed: ERROR: Please run 'az login' "
-     "to setup account.); run `az login` and try again"),
+     "the Azure CLI is not signed in (`az account show` failed: ERROR: Please run 'az login' to setup account.); "
+     "run `az login` and try again"),
+    ("another subscription", SIGNED_IN.replace(SUB, "99999999-2222-3333-4444-555555555555"), {},
+     f"the Azure CLI's default subscription is 99999999-2222-3333-4444-555555555555, not {SUB}; run "
+     f"`az account set --subscription {SUB}` (Pulumi deploys into the default)"),
     ("no zone", SIGNED_IN, {"home": "1"},
      f"--domain-suffix: no Azure DNS zone for {SUFFIX} in subscription {SUB}; create one (`az network dns zone create`) "
      "and delegate it, so trials get real domains"),

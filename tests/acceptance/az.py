@@ -4,8 +4,10 @@ councilkit's own Azure go-live, stacks/azure/golive.py). `RUN` is replaced by th
 Every call names the subscription (`--subscription`, a global argument of every command) and asks
 for JSON. Commands, flags and fields, from the Azure CLI reference (learn.microsoft.com/cli/azure)
 and the REST APIs the commands call:
-- `az account show`: the signed-in account's subscription (Subscriptions - Get: id, tenantId,
-  state); it fails when the CLI is not signed in or cannot see the subscription.
+- `az account show`: the signed-in account's default subscription (Subscriptions - Get: id,
+  tenantId, state); it fails when the CLI is not signed in. Pulumi deploys into that one ("Any
+  changes you make via Pulumi will be against the displayed Azure subscription", MicrosoftDocs
+  azure-dev-docs "Authenticate Pulumi to Azure"), so it must be the one the tester named.
 - `az network dns zone list`: the subscription's public zones (DNS REST Zones - List: name, id;
   the CLI adds resourceGroup). Azure Private DNS zones are another command (`az network
   private-dns`), so none is listed here.
@@ -58,12 +60,13 @@ def _last_line(text: str) -> str:
 class Az:
     subscription: str
 
-    def argv(self, *args: str, output: str = "json") -> list[str]:
+    def argv(self, *args: str, output: str = "json", scoped: bool = True) -> list[str]:
         """`az ARGS --subscription S --output O`; a command that names its own output keeps it."""
-        return ["az", *args, "--subscription", self.subscription, *([] if "--output" in args else ["--output", output])]
+        where = ["--subscription", self.subscription] if scoped else []
+        return ["az", *args, *where, *([] if "--output" in args else ["--output", output])]
 
-    def run(self, *args: str, output: str = "json", timeout: float = TIMEOUT_SECONDS) -> Any:
-        argv = self.argv(*args, output=output)
+    def run(self, *args: str, output: str = "json", timeout: float = TIMEOUT_SECONDS, scoped: bool = True) -> Any:
+        argv = self.argv(*args, output=output, scoped=scoped)
         try:
             done = RUN(argv, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -77,11 +80,16 @@ class Az:
     # --- who and where -------------------------------------------------------------------------
 
     def account(self) -> dict:
+        """The CLI's default subscription, which must be the named one (Pulumi deploys there)."""
         try:
-            return self.run("account", "show")
+            found = self.run("account", "show", scoped=False)
         except AzFailed as exc:
-            raise UserError(f"the Azure CLI is not signed in to subscription {self.subscription} (`az account show` "
-                            f"failed: {str(exc).rpartition('failed: ')[2]}); run `az login` and try again") from None
+            raise UserError(f"the Azure CLI is not signed in (`az account show` failed: "
+                            f"{str(exc).rpartition('failed: ')[2]}); run `az login` and try again") from None
+        if str(found.get("id", "")).lower() != self.subscription:
+            raise UserError(f"the Azure CLI's default subscription is {found.get('id')}, not {self.subscription}; "
+                            f"run `az account set --subscription {self.subscription}` (Pulumi deploys into the default)")
+        return found
 
     def zone(self, suffix: str) -> "Zone":
         """The public DNS zone that holds `suffix` (the suffix itself or its nearest parent)."""

@@ -60,8 +60,8 @@ def preflight(options: Options, context: Any = None) -> AzureContext:
     subscription = azcli.parse_subscription(options.subscription)
     az = Az(subscription)
     account = az.account()
-    # The azure-native provider deploys into ARM_SUBSCRIPTION_ID when set (its installation &
-    # configuration page), else the CLI's default subscription: pin it to the one checked here.
+    # A service principal's deployments go to ARM_SUBSCRIPTION_ID (stacks/azure/credentials.py):
+    # the same one the CLI's default was just checked to be.
     os.environ["ARM_SUBSCRIPTION_ID"] = subscription
     automation.require_cloud_credentials("azure")
     return AzureContext(az, az.zone(options.domain_suffix), account)
