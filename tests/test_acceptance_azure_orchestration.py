@@ -678,3 +678,27 @@ def test_the_readme_says_how_to_run_it_on_azure_and_names_each_az_command():
     for command in ("az account show", "az network dns record-set", "az group exists", "az resource list",
                     "az keyvault list-deleted", "az acr build"):
         assert f"`{command}" in section, command
+
+
+def test_the_readmes_azure_hourly_costs_bound_councilkits_estimate_of_every_app_that_plans():
+    from decimal import Decimal
+
+    from acceptance.config import parse_apps
+    from acceptance.cost import HOURS_PER_MONTH
+    from councilkit.blueprints.errors import UserError
+    from councilkit.stacks.cost import estimate
+    from helpers import planned
+
+    section = (ROOT / "README.md").read_text().split("### On Azure", 1)[1].split("\n## ", 1)[0]
+    trial, production = [tuple(Decimal(x) for x in m) for m in re.findall(r"£([\d.]+)–([\d.]+) an hour", section)]
+    hourly = {"trial": [], "production": []}
+    for app in parse_apps(""):
+        for tier, found in hourly.items():
+            try:
+                d, plan = planned(app, "azure", tier)
+            except (UserError, KeyError):  # ERPNext on Azure, while another change lands: it does not plan
+                continue
+            found.append(estimate(plan.resources, cloud="azure", region=d.region, tier=tier).total_gbp / HOURS_PER_MONTH)
+    assert len(hourly["trial"]) >= 6
+    for (low, high), found in ((trial, hourly["trial"]), (production, hourly["production"])):
+        assert low <= min(found) and max(found) <= high, (low, high, min(found), max(found))
