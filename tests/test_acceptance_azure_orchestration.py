@@ -529,6 +529,19 @@ def test_a_second_up_that_changes_something_fails_and_a_leftover_names_its_id(we
                             "/providers/Microsoft.App/containerApps/web")
 
 
+def test_a_dns_wait_that_runs_out_is_said_as_such_not_taken_for_the_image_step(web, tmp_path, monkeypatch):
+    world = patched(web, monkeypatch, tmp_path)
+    monkeypatch.setattr(azure_golive, "LOOKUP", lambda name, rtype: [])  # published, not visible from here yet
+    opts = options(tmp_path)
+    opts.dns_wait_minutes = 0
+    [app] = runner.run(opts, None, console()).apps
+    up = app.phase("up")
+    assert (up.status, up.message) == (FAILED, "`councilkit up` ran out of its 0 min DNS wait: the records are in zone "
+                                               f"{ZONE} but not visible from this machine yet; run the suite again later")
+    assert "acr build" not in world.timeline and world.timeline[0] == f"up {APP}-trial domain"
+    assert [app.phase(p).status for p in ("destroy", "purge", "leftovers")] == [PASSED, PASSED, PASSED]
+
+
 # --- the pieces on their own -----------------------------------------------------------------------
 
 

@@ -134,10 +134,10 @@ def councilkit(*args: str) -> int:
     from councilkit.cli.main import cli
 
     try:
-        cli.main(args=list(args), prog_name="councilkit", standalone_mode=False)
+        rv = cli.main(args=list(args), prog_name="councilkit", standalone_mode=False)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 1
-    return 0
+    return rv if isinstance(rv, int) else 0
 
 
 def _new(t: AzureTrial, folder: Path) -> Incarnation:
@@ -163,6 +163,16 @@ def _builds(d: Deployment) -> bool:
     return any(c.build for c in d.blueprint.containers)
 
 
+def _records_visible(inc: Incarnation) -> bool:
+    """Whether what the domain phase asked for is visible in DNS, as councilkit's own wait sees it
+    (stacks/azure/golive.py `visible`): if not, an exit 3 was that wait running out, not the image."""
+    from councilkit.stacks.azure.golive import visible
+    from councilkit.stacks.outputs import DnsRecord
+
+    records = inc.publisher.published
+    return bool(records) and all(visible(DnsRecord(r.type, r.name, r.value)) for r in records)
+
+
 def _deploy(t: AzureTrial, inc: Incarnation) -> list[str]:
     """`councilkit up` of the incarnation's folder, publishing its DNS records while it runs; when
     it stops for the image (exit 3), the build it printed, then `up` again."""
@@ -179,6 +189,11 @@ def _deploy(t: AzureTrial, inc: Incarnation) -> list[str]:
     while True:
         with inc.publisher.running(o.poll_every):
             code = councilkit(*args)
+        if code == WAITING_EXIT and not _records_visible(inc):
+            raise StepFailed(f"`councilkit up` ran out of its {o.dns_wait_minutes} min DNS wait: the records are in zone "
+                             f"{t.context.zone.name} but not visible from this machine yet; run the suite again later",
+                             details + [f"DNS record published: {r.type} {r.name} -> {r.value}"
+                                        for r in inc.publisher.published])
         if code == WAITING_EXIT and _builds(d) and not inc.built:
             command = acr_build_command(d, inc.folder)  # what `up` printed for the council to run
             t.context.az.command(command)
