@@ -596,6 +596,10 @@ def test_what_the_suite_reads_is_what_the_azure_stack_exports():
         assert plan.outputs["resource_group"] == names.resource_group(d)
         assert ("backup_vault" in plan.outputs) == ("backup_resource_group" in plan.outputs) == (tier == "production")
         assert d.tags["stack"] == d.stack_name, "leftovers asks for resources tagged stack=<stack>"
+        vault = plan.one("azure-native:keyvault:Vault")
+        assert vault.inputs["tags"]["stack"] == d.stack_name, "a soft-deleted vault is found by its tag"
+        assert names.resource_group(d) in [g.inputs["resourceGroupName"] for g in plan.of_type(
+            "azure-native:resources:ResourceGroup")], "the group leftovers asks `az group exists` about"
     assert CLOUDS["azure"].go_live_phases(d)[0].name == "domain"
 
 
