@@ -9,6 +9,7 @@ check credentials, fake ids offline, run one-off steps) lives in its adapter,
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -21,6 +22,11 @@ class CloudFacts:
     region_pattern: re.Pattern
     managed_engines: tuple[str, ...]
     """Database engines the cloud runs as a managed service."""
+    self_managed_engines: Mapping[str, tuple[str, ...]]
+    """Engines the cloud does not run as a service but the stack runs itself, on a VM of its own
+    (stacks/<cloud>/database_vm.py), each with the versions a supported image ships (that
+    module's IMAGES table, which a test keeps equal): used only where the blueprint allows no
+    managed engine."""
     type_prefix: str
     """How the cloud's Pulumi resource types start: a plan's resources say which cloud they are."""
     control_prefix: str
@@ -37,6 +43,7 @@ CLOUD_FACTS: dict[str, CloudFacts] = {
         uk_regions=("eu-west-2",),
         region_pattern=re.compile(r"^(us|eu|ap|ca|sa|me|af|il|mx)(-gov)?-[a-z]+-\d$"),
         managed_engines=("postgres", "mysql", "mariadb"),  # RDS engines
+        self_managed_engines={},
         type_prefix="aws:",
         control_prefix="AWS",
         # Fargate's largest task: 16 vCPU, 120 GiB (ECS task definition parameters, "Task size").
@@ -51,6 +58,9 @@ CLOUD_FACTS: dict[str, CloudFacts] = {
         # Azure Database for MariaDB is retired (19 September 2025; "What's happening to Azure
         # Database for MariaDB?", learn.microsoft.com/azure/mariadb): MySQL/PostgreSQL flexible servers.
         managed_engines=("postgres", "mysql"),
+        # MariaDB itself (Frappe/ERPNext: MySQL 8 does not work, frappe/frappe#16566) runs on a VM
+        # the stack builds, from the distribution's own package (stacks/azure/database_vm.py).
+        self_managed_engines={"mariadb": ("10.11",)},
         type_prefix="azure-native:",
         control_prefix="AZR",
         # Container Apps consumption profile: at most 4 cores per replica ("Quotas for Azure

@@ -26,11 +26,13 @@ EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{
 
 
 def clouds_for(bp: Blueprint) -> tuple[str, ...]:
-    """The clouds that can host the blueprint's database as a managed service."""
+    """The clouds that can host the blueprint's database: as a managed service (its engine or one
+    it also runs on), or else its own engine self-managed on a VM (CloudFacts.self_managed_engines)."""
     db = bp.database
     if db is None:
         return CLOUDS
-    return tuple(c for c in CLOUDS if any(e in facts(c).managed_engines for e in (db.engine, *db.also_runs_on)))
+    return tuple(c for c in CLOUDS if any(e in facts(c).managed_engines for e in (db.engine, *db.also_runs_on))
+                 or db.engine in facts(c).self_managed_engines)
 
 
 def slugify(name: str) -> str:
@@ -85,11 +87,21 @@ class Deployment:
     @property
     def database_engine(self) -> str | None:
         """The engine this deployment's database runs: the blueprint's, or the first engine it
-        also runs on that the cloud offers as a managed service (checked in build_deployment)."""
+        also runs on that the cloud offers as a managed service, or else the blueprint's own,
+        self-managed (checked in build_deployment). Managed is preferred wherever it is allowed."""
         db = self.blueprint.database
         if db is None:
             return None
-        return next(e for e in (db.engine, *db.also_runs_on) if e in facts(self.cloud).managed_engines)
+        managed = facts(self.cloud).managed_engines
+        return next((e for e in (db.engine, *db.also_runs_on) if e in managed), db.engine)
+
+    @property
+    def database_hosting(self) -> str | None:
+        """"managed" (the cloud's database service) or "self-managed" (a VM the stack builds and
+        the council patches: stacks/<cloud>/database_vm.py); None without a database."""
+        if self.blueprint.database is None:
+            return None
+        return "managed" if self.database_engine in facts(self.cloud).managed_engines else "self-managed"
 
     @property
     def caches(self):
@@ -179,8 +191,18 @@ def build_deployment(
     if cloud not in clouds_for(bp):
         db = bp.database
         raise UserError(
-            f"{bp.ref} needs {db.engine}, which {cloud} does not offer as a managed database "
-            f"(it offers {', '.join(cloud_facts.managed_engines)}); plan it on {' or '.join(clouds_for(bp))}"
+            f"{bp.ref} needs {db.engine}, which {cloud} neither offers as a managed database "
+            f"(it offers {', '.join(cloud_facts.managed_engines)}) nor runs self-managed; "
+            f"plan it on {' or '.join(clouds_for(bp))}"
+        )
+    db = bp.database
+    shipped = cloud_facts.self_managed_engines.get(db.engine, ()) if db else ()
+    if db and db.engine not in cloud_facts.managed_engines and not set(db.also_runs_on) & set(cloud_facts.managed_engines) \
+            and db.version not in shipped:
+        raise UserError(
+            f"{bp.ref} needs {db.engine} {db.version}, which {cloud} would run self-managed, but no supported "
+            f"image ships that version (it runs {db.engine} {', '.join(shipped)}); plan it on another cloud "
+            "or use a blueprint version on a supported release"
         )
     cpu_max, memory_max = cloud_facts.max_process
     for name, size in getattr(bp.tiers, tier).processes.items():

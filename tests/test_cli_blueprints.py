@@ -15,7 +15,7 @@ def test_list_json_names_each_app_with_versions_and_metadata(cli):
     assert set(by_id) >= {"localgov-drupal", "nextcloud"}
     assert by_id["nextcloud"]["versions"] == ["1.0.0"] and by_id["nextcloud"]["licence"].startswith("AGPL")
     assert by_id["localgov-drupal"]["database"].startswith("mariadb")
-    assert by_id["localgov-drupal"]["clouds"] == ["aws", "azure"] and by_id["erpnext"]["clouds"] == ["aws"]
+    assert by_id["localgov-drupal"]["clouds"] == ["aws", "azure"] and by_id["erpnext"]["clouds"] == ["aws", "azure"]
 
 
 def test_show_resolves_id_alone_to_the_newest_version(cli):

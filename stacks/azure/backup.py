@@ -1,7 +1,10 @@
-"""Backup (production): a Recovery Services vault backing up every file share daily.
+"""Backup (production): a Recovery Services vault backing up every file share daily, and a
+self-managed database's VM (database_vm.py) daily.
 
-The database is backed up by the flexible server itself (database.py: 14 days, geo-redundant);
-this vault covers the shared files. Daily snapshots are kept 30 days, in a geo-redundant vault
+A flexible server backs itself up (database.py: 14 days, geo-redundant); a self-managed
+database VM has no such service, so the vault takes a daily backup of the whole VM, its data
+disk included (policy `vm-daily`, after the VM's own nightly dump to Blob storage), kept as
+long as the file shares'. Daily snapshots are kept 30 days, in a geo-redundant vault
 with cross-region restore and soft delete (deleted backups are kept 14 more days). A destroy
 keeps the vault, in a resource group of its own (settings.DELETE_BACKUPS says why and what
 `--delete-backups` changes).
@@ -33,9 +36,11 @@ class BackupArgs:
     deployment: Deployment
     resource_group_name: pulumi.Input[str]
     location: str
-    storage_account_id: pulumi.Input[str]
-    storage_account_name: str
+    storage_account_id: pulumi.Input[str] | None
+    storage_account_name: str | None
     share_names: list[str]
+    vm: tuple[pulumi.Input[str], pulumi.Input[str]] | None = None
+    """(id, name) of a self-managed database's VM to protect"""
 
 
 class Backup(pulumi.ComponentResource):
@@ -70,6 +75,11 @@ class Backup(pulumi.ComponentResource):
             opts=kept,
         )
         rg = self.group.name
+        if args.vm is not None:
+            self._protect_vm(name, d, rg, *args.vm)
+        if not args.share_names:
+            self.register_outputs({"vault": self.vault.name})
+            return
         policy = recoveryservices.ProtectionPolicy(
             f"{name}-daily",
             policy_name="files-daily",
@@ -129,3 +139,51 @@ class Backup(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[container]),
             )
         self.register_outputs({"vault": self.vault.name})
+
+    def _protect_vm(self, name: str, d: Deployment, rg, vm_id, vm_name) -> None:
+        """The VM in the vault: an AzureIaasVM policy and the protected item. Container and item
+        names are Azure Backup's own ("Back up an Azure VM using Azure Backup via REST API",
+        MicrosoftDocs/azure-docs backup-azure-arm-userestapi-backupazurevms.md: containerName
+        "iaasvmcontainer;iaasvmcontainerv2;<group>;<vm>", protectedItemName
+        "vm;iaasvmcontainerv2;<group>;<vm>", protectedItemType "Microsoft.Compute/virtualMachines")."""
+        policy = recoveryservices.ProtectionPolicy(
+            f"{name}-vm-daily",
+            policy_name="vm-daily",
+            vault_name=self.vault.name,
+            resource_group_name=rg,
+            properties=recoveryservices.AzureIaaSVMProtectionPolicyArgs(
+                backup_management_type="AzureIaasVM",
+                time_zone="UTC",
+                instant_rp_retention_range_in_days=2,
+                schedule_policy=recoveryservices.SimpleSchedulePolicyArgs(
+                    schedule_policy_type="SimpleSchedulePolicy",
+                    schedule_run_frequency="Daily",
+                    schedule_run_times=[DAILY_AT],
+                ),
+                retention_policy=recoveryservices.LongTermRetentionPolicyArgs(
+                    retention_policy_type="LongTermRetentionPolicy",
+                    daily_schedule=recoveryservices.DailyRetentionScheduleArgs(
+                        retention_times=[DAILY_AT],
+                        retention_duration=recoveryservices.RetentionDurationArgs(
+                            count=RETENTION_DAYS, duration_type="Days"
+                        ),
+                    ),
+                ),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        item = pulumi.Output.concat("iaasvmcontainerv2;", names.resource_group(d), ";", vm_name)
+        recoveryservices.ProtectedItem(
+            f"{name}-database-vm",
+            protected_item_name=pulumi.Output.concat("vm;", item),
+            container_name=pulumi.Output.concat("iaasvmcontainer;", item),
+            fabric_name="Azure",
+            vault_name=self.vault.name,
+            resource_group_name=rg,
+            properties=recoveryservices.AzureIaaSComputeVMProtectedItemArgs(
+                protected_item_type="Microsoft.Compute/virtualMachines",
+                source_resource_id=vm_id,
+                policy_id=policy.id,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )

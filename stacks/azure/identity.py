@@ -22,6 +22,9 @@ from . import names
 ROLES = {
     "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+    # The self-managed database's dump writer (database_vm.py): "Azure built-in roles for
+    # Storage"; the same id in Azure/azure-sdk-for-rust azure_storage_blob perf-resources.bicep.
+    "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
 }
 _SUBSCRIPTION = re.compile(r"^/subscriptions/[^/]+")
 

@@ -1,7 +1,7 @@
 """Monitoring: metric alerts to an action group that e-mails the deployment's contact.
 
-Alerts: web 5xx responses, replica restarts, database CPU and storage, and in production the
-Front Door 5xx rate. They exist in both tiers (a few pence a month each) so a trial shows what
+Alerts: web 5xx responses, replica restarts, database CPU and storage (a self-managed database
+VM: CPU, data disk and availability), and in production the Front Door 5xx rate. They exist in both tiers (a few pence a month each) so a trial shows what
 production will send.
 
 Budget: a monthly Cost Management budget on the deployment's resource group e-mails the contact
@@ -40,6 +40,7 @@ class Alert:
     threshold: float
     dimensions: dict[str, list[str]] = field(default_factory=dict)
     severity: int = 2
+    operator: str = "GreaterThan"
 
 
 @dataclass
@@ -48,7 +49,7 @@ class MonitoringArgs:
     resource_group_name: pulumi.Input[str]
     web_id: pulumi.Input[str]
     database: tuple[str, pulumi.Input[str]] | None = None
-    """(engine family "postgres"|"mysql", server id)"""
+    """(engine family "postgres"|"mysql", server id), or ("vm", VM id) for a self-managed database"""
     front_door_id: pulumi.Input[str] | None = None
     resource_group_id: pulumi.Input[str] | None = None
     monthly_budget: float | None = None
@@ -73,7 +74,9 @@ def alerts_for(args: MonitoringArgs) -> list[Alert]:
         Alert("web-restarts", "Web replicas restarted (crash or failed probes)", args.web_id,
               "Microsoft.App/containerApps", "RestartCount", "Total", 3),
     ]
-    if args.database:
+    if args.database and args.database[0] == "vm":
+        found += vm_alerts(args.database[1])
+    elif args.database:
         family, server_id = args.database
         namespace = {"postgres": "Microsoft.DBforPostgreSQL/flexibleServers",
                      "mysql": "Microsoft.DBforMySQL/flexibleServers"}[family]
@@ -86,6 +89,22 @@ def alerts_for(args: MonitoringArgs) -> list[Alert]:
         found.append(Alert("edge-5xx", "Front Door: more than 5% of requests failed (5xx)",
                            args.front_door_id, "Microsoft.Cdn/profiles", "Percentage5XX", "Average", 5))
     return found
+
+
+def vm_alerts(vm_id: pulumi.Input[str]) -> list[Alert]:
+    """A self-managed database VM's platform metrics (Azure Monitor "Supported metrics for
+    Microsoft.Compute/virtualMachines": Percentage CPU, Data Disk IOPS Consumed Percentage,
+    VmAvailabilityMetric; the availability rule is Azure Monitor Baseline Alerts' own,
+    VmAvailabilityMetric < 1). Free space inside the disk is a guest metric the platform does not
+    see (it needs the Azure Monitor agent): the runbook says how to check it."""
+    namespace = "Microsoft.Compute/virtualMachines"
+    return [
+        Alert("db-cpu", "Database VM CPU above 80%", vm_id, namespace, "Percentage CPU", "Average", 80),
+        Alert("db-disk", "Database VM data disk above 90% of its IOPS", vm_id, namespace,
+              "Data Disk IOPS Consumed Percentage", "Average", 90),
+        Alert("db-availability", "Database VM unavailable", vm_id, namespace, "VmAvailabilityMetric",
+              "Average", 1, severity=1, operator="LessThan"),
+    ]
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -129,7 +148,7 @@ class Monitoring(pulumi.ComponentResource):
                             name=alert.key,
                             metric_namespace=alert.namespace,
                             metric_name=alert.metric,
-                            operator="GreaterThan",
+                            operator=alert.operator,
                             threshold=alert.threshold,
                             time_aggregation=alert.aggregation,
                             dimensions=[

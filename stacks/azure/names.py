@@ -50,6 +50,19 @@ def storage_account(d: Deployment) -> str:
     return "st" + short_name(d, 22, sep="")
 
 
+def dump_account(d: Deployment) -> str:
+    """The self-managed database's dump storage account (database_vm.py): `sd…`, beside the file
+    share's `st…`; the same 3-24 lowercase letters and digits."""
+    return "sd" + short_name(d, 22, sep="")
+
+
+def vm(d: Deployment) -> str:
+    """The self-managed database's VM, also its host name: a Linux VM takes 1-64 characters, no
+    `\\/"'[]:|<>+=;,?*@&`, not ending in a period or hyphen (resource-name-rules.md,
+    Microsoft.Compute virtualMachines; deployability.VM_NAME)."""
+    return dns_label(d, "vm-db", 64)
+
+
 def key_vault(d: Deployment, suffix: str) -> str:
     """`kv-<council/app/tier, 16>-<suffix>`: 24 at most (azure-rest-api-specs keyvault
     `vaultName` pattern `^[a-zA-Z0-9-]{3,24}$`). `suffix` is the incarnation's RandomId hex

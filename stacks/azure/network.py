@@ -1,7 +1,10 @@
 """Network: one VNet per deployment, a subnet per job, private DNS for everything private.
 
 - `apps` (/23) is delegated to Microsoft.App/environments: the Container Apps environment runs in it.
-- `database` (/24) is delegated to the flexible server (PostgreSQL or MySQL), which lives only there.
+- `database` (/24) is delegated to the flexible server (PostgreSQL or MySQL), which lives only there;
+  a self-managed database (database_vm.py) is a VM in it instead, so it is not delegated (a
+  delegated subnet takes only its service), and it reaches the internet only through a NAT
+  gateway (the distribution's package archive and Azure's patching), never by a public IP of its own.
 - `endpoints` (/24) holds the private endpoints of Key Vault, the file storage account and Redis.
 Each private endpoint registers its address in a private DNS zone linked to the VNet, so apps
 resolve e.g. `<vault>.vault.azure.net` to a private address and the public endpoints can be off.
@@ -17,6 +20,8 @@ Each subnet has its own network security group admitting only what that subnet n
   and everything else denied.
 - `database`: the database port from the apps subnet, and the subnet to itself (the standby of
   zone-redundant HA replicates within it); everything else from the VNet denied.
+  A self-managed database VM also reaches Key Vault and its dump storage through the endpoints
+  subnet (443), which admits it.
 - `endpoints`: from the apps subnet only, only the ports the private endpoints serve: 443 (Key
   Vault), 2049 (NFS shares), 10000 (Azure Managed Redis, TLS only: cache.py); everything else from
   the VNet denied.
@@ -35,7 +40,8 @@ from councilkit.blueprints.deployment import Deployment
 from councilkit.stacks.spec import NETWORK_CIDR
 
 SUBNETS = {"apps": "10.20.0.0/23", "database": "10.20.2.0/24", "endpoints": "10.20.3.0/24"}
-# The flexible server's delegation, per engine (MariaDB runs on MySQL flexible server: database.py).
+# The flexible server's delegation, per engine (MariaDB runs on MySQL flexible server: database.py,
+# or self-managed on a VM: database_vm.py, in an undelegated subnet).
 DATABASE_DELEGATION = {
     "postgres": "Microsoft.DBforPostgreSQL/flexibleServers",
     "mysql": "Microsoft.DBforMySQL/flexibleServers",
@@ -50,8 +56,12 @@ PRIVATE_LINK_ZONES = {
     # container-registry/container-registry-private-link.md: `--group-ids registry`, zone
     # privatelink.azurecr.io).
     "registry": "privatelink.azurecr.io",
+    # Blob storage, sub-resource `blob` (the self-managed database's dumps, database_vm.py):
+    # "Azure Private Endpoint DNS configuration", Storage - Blob: privatelink.blob.core.windows.net.
+    "blob": "privatelink.blob.core.windows.net",
 }
-DATABASE_PORT = {"postgres": 5432, "mysql": 3306}
+# MariaDB listens where MySQL does (3306; the self-managed server, database_vm.py).
+DATABASE_PORT = {"postgres": 5432, "mysql": 3306, "mariadb": 3306}
 # Azure Managed Redis serves TLS on 10000 (Managed Redis docs, private-link.md; cache.TLS_PORT).
 KEY_VAULT_PORT, NFS_PORT, REDIS_TLS_PORT = 443, 2049, 10000
 # Below Azure's default rules (65000+), above every allow rule here.
@@ -157,6 +167,10 @@ def security_rules(d: Deployment) -> dict[str, list[network.SecurityRuleArgs]]:
               source=apps, destination=endpoints, ports=ports),
         deny_vnet(),
     ]
+    if d.database_hosting == "self-managed":
+        rules["endpoints"].insert(1, _rule(
+            "allow-db-vm-endpoints-in", 110, "the database VM to Key Vault and its dump storage",
+            source=db, destination=endpoints, ports=[KEY_VAULT_PORT]))
     return rules
 
 
@@ -185,9 +199,10 @@ class Network(pulumi.ComponentResource):
         )
         delegations = {
             "apps": "Microsoft.App/environments",
-            "database": DATABASE_DELEGATION[d.database_engine] if d.blueprint.database else None,
+            "database": DATABASE_DELEGATION[d.database_engine] if d.database_hosting == "managed" else None,
             "endpoints": None,
         }
+        self.nat_gateway = self._database_egress(name, d)
         self.subnets: dict[str, network.Subnet] = {}
         self.security_groups: dict[str, network.NetworkSecurityGroup] = {}
         rules = security_rules(d)
@@ -214,6 +229,8 @@ class Network(pulumi.ComponentResource):
                 # No implicit internet egress: the apps environment has its own managed egress.
                 default_outbound_access=False if role != "apps" else None,
                 private_endpoint_network_policies="Enabled" if role == "endpoints" else None,
+                nat_gateway=network.SubResourceArgs(id=self.nat_gateway.id)
+                if role == "database" and self.nat_gateway else None,
                 network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),
                 # Azure refuses concurrent changes to one VNet's subnets: create them one by one.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
@@ -223,6 +240,36 @@ class Network(pulumi.ComponentResource):
         self._zones: dict[str, privatedns.PrivateZone] = {}
         self.zone_links: dict[str, privatedns.VirtualNetworkLink] = {}
         self.register_outputs({"vnet_id": self.vnet.id})
+
+    def _database_egress(self, name: str, d: Deployment) -> network.NatGateway | None:
+        """A NAT gateway for a self-managed database's subnet, or None: the VM installs and
+        patches its packages from the distribution's archive, and Azure's guest patching needs
+        "access to the configured update endpoints" (automatic-vm-guest-patching.md,
+        Requirements), while the subnet has no default outbound access and the VM no public IP.
+        Zonal with the VM (regions.zone_redundant) when the region has zones."""
+        if d.database_hosting != "self-managed":
+            return None
+        from .regions import zone_redundant
+
+        zones = ["1"] if zone_redundant(d.region) else None
+        ip = network.PublicIPAddress(
+            f"{name}-db-egress-ip",
+            resource_group_name=self._rg,
+            location=self._location,
+            sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
+            public_ip_allocation_method="Static",
+            zones=zones,
+            opts=self._child,
+        )
+        return network.NatGateway(
+            f"{name}-db-egress",
+            resource_group_name=self._rg,
+            location=self._location,
+            sku=network.NatGatewaySkuArgs(name="Standard"),
+            public_ip_addresses=[network.SubResourceArgs(id=ip.id)],
+            zones=zones,
+            opts=self._child,
+        )
 
     def private_zone(self, key: str, zone_name: pulumi.Input[str]) -> privatedns.PrivateZone:
         """A private DNS zone linked to the VNet (one per zone name)."""

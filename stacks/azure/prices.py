@@ -40,6 +40,9 @@ FREE = {
     "azure-native:monitor:ActionGroup": "the first 1,000 e-mails a month are free",
     "azure-native:monitor:DiagnosticSetting": "logs are billed on the workspace they reach",
     "azure-native:consumption:Budget": "budgets are free",
+    "azure-native:network:NetworkInterface": "no charge for network interfaces",
+    "azure-native:storage:BlobContainer": "billed on its storage account's stored data",
+    "azure-native:storage:ManagementPolicy": "no charge for lifecycle rules",
 }
 STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 FILE_SHARE = "azure-native:storage:FileShare"
@@ -310,8 +313,76 @@ def registry(r, ctx: Context) -> list[Line]:
     return [ctx.line(r, f"{sku} registry", DAYS_PER_MONTH, f"acr.{sku}.day")]
 
 
+# Premium SSD managed disks are billed by the size tier the provisioned size rounds up to.
+PREMIUM_TIERS = ((4, 32), (6, 64), (10, 128), (15, 256), (20, 512), (30, 1024), (40, 2048))
+
+
+def premium_tier(gib: int) -> str:
+    for tier, size in PREMIUM_TIERS:
+        if gib <= size:
+            return f"P{tier}"
+    raise Unpriced(f"Premium SSD disks over {PREMIUM_TIERS[-1][1]} GiB are not priced")
+
+
+def _premium_disk(r, ctx: Context, sku: str, gib: int, what: str) -> Line:
+    if sku not in ("Premium_LRS", "Premium_ZRS"):
+        raise Unpriced(f"{sku} disks are not priced (Premium SSD only)")
+    tier = premium_tier(gib)
+    redundancy = sku.split("_")[1]
+    return ctx.line(r, f"{what}: Premium SSD {tier} {redundancy} ({gib} GiB provisioned)", 1,
+                    f"managed_disk.premium_{redundancy.lower()}.{tier}")
+
+
+# The OS disk of a marketplace Linux image, when the VM does not size it: 30 GiB (Ubuntu's
+# images on Azure), priced as the P4 tier.
+OS_DISK_GIB = 30
+
+
+@prices("azure-native:compute:VirtualMachine")
+def virtual_machine(r, ctx: Context) -> list[Line]:
+    """Linux pay-as-you-go compute per hour, plus its OS disk (the data disk is its own Disk)."""
+    size = get(r.inputs, "hardwareProfile.vmSize", "")
+    os_disk = get(r.inputs, "storageProfile.osDisk", {}) or {}
+    gib = int(os_disk.get("diskSizeGB") or OS_DISK_GIB)
+    sku = get(os_disk, "managedDisk.storageAccountType", "Premium_LRS")
+    return [ctx.line(r, f"{size} Linux VM", ctx.hours, f"vm.linux.{size}"),
+            _premium_disk(r, ctx, sku, gib, "OS disk")]
+
+
+@prices("azure-native:compute:Disk")
+def managed_disk(r, ctx: Context) -> list[Line]:
+    return [_premium_disk(r, ctx, get(r.inputs, "sku.name", ""), int(r.inputs.get("diskSizeGB") or 32), "data disk")]
+
+
+@prices("azure-native:network:NatGateway")
+def nat_gateway(r, ctx: Context) -> list[Line]:
+    gb = ctx.use("nat_gb")
+    return [ctx.line(r, "NAT gateway", ctx.hours, "nat_gateway.hour"),
+            ctx.line(r, "data processed", gb, "nat_gateway.gb", f"assumes {gb.normalize():f} GB a month through it")]
+
+
+def protected_vm(r, ctx: Context) -> list[Line]:
+    """Azure Backup of a VM: a protected-instance fee by the VM's disk size, plus the vault's
+    backup storage (geo-redundant, backup.py), assumed as large as the VM's disks."""
+    vm = ctx.find("azure-native:compute:VirtualMachine", get(r.inputs, "properties.sourceResourceId"))
+    if vm is None:
+        raise Unpriced("the VM it protects is not in the plan")
+    disks = [d for d in ctx.of_type("azure-native:compute:Disk")
+             if any(ctx.find("azure-native:compute:Disk", get(x, "managedDisk.id")) is d
+                    for x in get(vm.inputs, "storageProfile.dataDisks", []) or [])]
+    gib = OS_DISK_GIB + sum(int(d.inputs.get("diskSizeGB") or 0) for d in disks)
+    key = "backup.vm.instance_50gb" if gib <= 50 else "backup.vm.instance_500gb"
+    if gib > 500:
+        raise Unpriced("backup of VMs over 500 GB is not priced")
+    return [ctx.line(r, f"Azure Backup of the database VM ({gib} GiB of disks)", 1, key),
+            ctx.line(r, "backup storage (geo-redundant)", gib, "backup.vm.grs.gb_month",
+                     f"assumes the recovery points hold about {gib} GB (incremental after the first)")]
+
+
 @prices("azure-native:recoveryservices:ProtectedItem")
 def protected_share(r, ctx: Context) -> list[Line]:
+    if get(r.inputs, "properties.protectedItemType") == "Microsoft.Compute/virtualMachines":
+        return protected_vm(r, ctx)
     name = get(r.inputs, "properties.friendlyName")
     share = next((s for s in ctx.of_type(FILE_SHARE) if (s.inputs.get("shareName") or s.name) == name), None)
     if share is None:

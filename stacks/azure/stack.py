@@ -15,8 +15,9 @@ and role assignments; then everything, the domain bound on the web app last. The
 
 Known limits (see also cache.py and database.py):
 - Caches are Azure Managed Redis (cache.py): Azure Cache for Redis is retiring (30 September 2028).
-- `mariadb` blueprints run on MySQL flexible server 8.0 (Azure Database for MariaDB is retired);
-  apps that need MariaDB itself (Frappe/ERPNext) plan but will not run there.
+- `mariadb` blueprints that also run on MySQL use MySQL flexible server 8.0 (Azure Database for
+  MariaDB is retired); one that needs MariaDB itself (Frappe/ERPNext) gets a self-managed MariaDB
+  VM instead (database_vm.py, Deployment.database_hosting), which the council patches.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ def _secret_specs(d: Deployment) -> list[SecretSpec]:
     specs = blueprint_secrets(d)
     if d.blueprint.database:
         specs.append(SecretSpec(DB_PASSWORD, f"{d.app_id} database administrator password", 32))
+    if d.database_hosting == "self-managed":
+        from .database_vm import VM_PASSWORD
+
+        specs.append(SecretSpec(VM_PASSWORD, f"{d.app_id} database VM local administrator password", 32))
     return specs
 
 
@@ -103,10 +108,17 @@ def build(d: Deployment) -> StackOutputs:
         waits.append(files)
 
     database = None
-    if bp.database:
+    if d.database_hosting == "self-managed":
+        from .database_vm import VM_PASSWORD, DatabaseVm, DatabaseVmArgs
+
+        database = DatabaseVm("database", DatabaseVmArgs(
+            d, rg_name, location, net, secrets.vault.id, secrets.vault_name, DB_PASSWORD,
+            secrets.values[VM_PASSWORD]))
+    elif bp.database:
         database = Database(
             "database", DatabaseArgs(d, rg_name, location, net, secrets.values[DB_PASSWORD])
         )
+    if database:
         dbenv = bp.database.env
         host = database.host
         if dbenv.port:
@@ -169,7 +181,7 @@ def build(d: Deployment) -> StackOutputs:
 
         edge = Edge(
             "edge",
-            EdgeArgs(d, rg_name, web_fqdn, bp.web.health_check.path, env.id, location),
+            EdgeArgs(d, rg_name, web_fqdn, env.id, location, env.name),
         )
 
     Monitoring(
@@ -178,19 +190,23 @@ def build(d: Deployment) -> StackOutputs:
             deployment=d,
             resource_group_name=rg_name,
             web_id=apps.web.id,
-            database=(database.engine, database.server.id) if database else None,
+            database=("vm" if getattr(database, "vm", None) else database.engine, database.server.id)
+            if database else None,
             front_door_id=edge.profile.id if edge else None,
             resource_group_id=rg.id,
             monthly_budget=MONTHLY_BUDGET[d.tier],
         ),
     )
     backup = None
-    if d.production and files:
+    vm = getattr(database, "vm", None)
+    if d.production and (files or vm):
         from .backup import Backup, BackupArgs
 
         backup = Backup(
             "backup",
-            BackupArgs(d, rg_name, location, files.account.id, files.account_name, list(files.shares)),
+            BackupArgs(d, rg_name, location, files.account.id if files else None,
+                       files.account_name if files else None, list(files.shares) if files else [],
+                       vm=(vm.id, vm.name) if vm else None),
         )
 
     details: dict[str, Any] = {
@@ -206,6 +222,9 @@ def build(d: Deployment) -> StackOutputs:
     if database:
         details["database_host"] = database.host
         locations["database"] = database.host
+    if vm:  # the self-managed database: what the runbook's patch and restore steps name
+        details["database_vm"] = vm.name
+        details["database_dumps"] = database.dump_account_name
     if caches:
         details["caches"] = {name: cache.host for name, cache in caches.items()}
     if backup is not None:  # what a destroy keeps, named for its prompt and record (cloud.destroy_keeps)
@@ -241,24 +260,22 @@ def dns_records(d: Deployment, web_fqdn: pulumi.Input[str], apps: Apps, edge: Ed
     verification = env.environment.custom_domain_configuration.apply(
         lambda c: getattr(c, "custom_domain_verification_id", None) or "(known once the environment exists)"
     )
-    token = apps.certificate.properties.apply(
-        lambda p: getattr(p, "validation_token", None) or "(known after deployment)"
-    )
-    records = [
-        {"type": "TXT", "name": f"asuid.{d.domain}", "value": verification,
-         "for": "proves the domain is the council's, so Container Apps puts it on the web app; "
-                "the first `up` shows it once the environment exists, and waits for it"},
-    ]
     if edge is None:
-        records.append({"type": "CNAME", "name": d.domain, "value": web_fqdn,
-                        "for": "sends users to the web app; its managed certificate validates by this CNAME"})
-        return records
-    return records + [
+        token = apps.certificate.properties.apply(
+            lambda p: getattr(p, "validation_token", None) or "(known after deployment)"
+        )
+        return [
+            {"type": "TXT", "name": f"asuid.{d.domain}", "value": verification,
+             "for": "proves the domain is the council's, so Container Apps puts it on the web app; "
+                    "the first `up` shows it once the environment exists, and waits for it"},
+            {"type": "CNAME", "name": d.domain, "value": web_fqdn,
+             "for": "sends users to the web app; its managed certificate validates by this CNAME"},
+        ] if token is not None else []
+    # Production: the domain is Front Door's alone (edge.py); the web app binds none, so no asuid.
+    return [
         {"type": "CNAME", "name": d.domain, "value": edge.endpoint_host,
          "for": "sends users to Front Door"},
         {**edge.validation_record, "for": "validates Front Door's managed certificate"},
-        {"type": "TXT", "name": f"_dnsauth.{d.domain}", "value": token,
-         "for": "validates the web app's managed certificate (a second value beside Front Door's)"},
     ]
 
 
