@@ -170,7 +170,8 @@ class DatabaseVm(pulumi.ComponentResource):
             resource_group_name=rg,
             location=args.location,
             kind="StorageV2",
-            sku=storage.SkuArgs(name="Standard_LRS"),
+            # Production dumps survive a zone outage (CK-AZR-015), as the VM's data disk does.
+            sku=storage.SkuArgs(name="Standard_ZRS" if d.production and zones else "Standard_LRS"),
             access_tier="Hot",
             allow_blob_public_access=False,
             allow_shared_key_access=False,

@@ -201,10 +201,12 @@ def storage_account(r, ctx: Context) -> list[Line]:
     if r.inputs.get("kind") == "FileStorage":
         raise Free("a FileStorage account is billed by its shares' provisioned size")
     sku = get(r.inputs, "sku.name", "")
-    if sku != "Standard_LRS":
-        raise Unpriced(f"{sku} blob storage is not priced (Standard_LRS only)")
+    if sku not in ("Standard_LRS", "Standard_ZRS"):
+        raise Unpriced(f"{sku} blob storage is not priced (Standard_LRS and Standard_ZRS only)")
+    redundancy = sku.split("_")[1]
     gb = ctx.use("blob_gb")
-    return [ctx.line(r, "blob storage (hot, LRS)", gb, "blob.hot.lrs.gb_month", f"assumes {gb.normalize():f} GB stored")]
+    return [ctx.line(r, f"blob storage (hot, {redundancy})", gb, f"blob.hot.{redundancy.lower()}.gb_month",
+                     f"assumes {gb.normalize():f} GB stored")]
 
 
 @prices(FILE_SHARE)

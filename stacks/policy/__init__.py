@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from . import azure_hardening, encryption, governance, hardening, identity, monitoring, network, resilience  # noqa: F401  (registers)
+from . import azure_hardening, azure_selfmanaged, encryption, governance, hardening, identity, monitoring, network, resilience  # noqa: F401  (registers)
 from .model import Control, ControlResult, Facts, PolicyReport, Resource, Result
 from .registry import CONTROLS
 
