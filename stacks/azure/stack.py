@@ -206,7 +206,7 @@ def build(d: Deployment) -> StackOutputs:
             "backup",
             BackupArgs(d, rg_name, location, files.account.id if files else None,
                        files.account_name if files else None, list(files.shares) if files else [],
-                       vm=(vm.id, vm.name) if vm else None),
+                       vm=(vm.id, names.vm(d)) if vm else None),
         )
 
     details: dict[str, Any] = {
@@ -223,7 +223,7 @@ def build(d: Deployment) -> StackOutputs:
         details["database_host"] = database.host
         locations["database"] = database.host
     if vm:  # the self-managed database: what the runbook's patch and restore steps name
-        details["database_vm"] = vm.name
+        details["database_vm"] = names.vm(d)
         details["database_dumps"] = database.dump_account_name
     if caches:
         details["caches"] = {name: cache.host for name, cache in caches.items()}
@@ -253,7 +253,8 @@ def build(d: Deployment) -> StackOutputs:
 
 def dns_records(d: Deployment, web_fqdn: pulumi.Input[str], apps: Apps, edge: Edge | None,
                 env: Environment) -> list[dict]:
-    """The records the council publishes for its domain, each saying what it is for."""
+    """The records the council publishes for its domain, each saying what it is for. The web app's
+    certificate has no record of its own: a trial's validates by its CNAME."""
     # The environment's own id (Container Apps REST API, CustomDomainConfiguration
     # .customDomainVerificationId, "Id used to verify domain name ownership"); `up` reads the
     # same value from the state once the environment exists (stacks/azure/golive.py).
@@ -261,16 +262,13 @@ def dns_records(d: Deployment, web_fqdn: pulumi.Input[str], apps: Apps, edge: Ed
         lambda c: getattr(c, "custom_domain_verification_id", None) or "(known once the environment exists)"
     )
     if edge is None:
-        token = apps.certificate.properties.apply(
-            lambda p: getattr(p, "validation_token", None) or "(known after deployment)"
-        )
         return [
             {"type": "TXT", "name": f"asuid.{d.domain}", "value": verification,
              "for": "proves the domain is the council's, so Container Apps puts it on the web app; "
                     "the first `up` shows it once the environment exists, and waits for it"},
             {"type": "CNAME", "name": d.domain, "value": web_fqdn,
              "for": "sends users to the web app; its managed certificate validates by this CNAME"},
-        ] if token is not None else []
+        ]
     # Production: the domain is Front Door's alone (edge.py); the web app binds none, so no asuid.
     return [
         {"type": "CNAME", "name": d.domain, "value": edge.endpoint_host,
