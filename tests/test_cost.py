@@ -42,6 +42,12 @@ APP_TEMPLATE = {"containers": [{"name": "web", "resources": {"cpu": 0.5, "memory
 
 # One plausible resource per priced type (plus what it refers to), as a plan would carry it.
 SAMPLES = {
+    # The self-managed database VM (stacks/azure/database_vm.py).
+    "azure-native:compute:VirtualMachine": [res("azure-native:compute:VirtualMachine", "vm",
+                                                hardwareProfile={"vmSize": "Standard_D2s_v5"},
+                                                storageProfile={"osDisk": {"managedDisk": {"storageAccountType": "Premium_LRS"}}})],
+    "azure-native:compute:Disk": [res("azure-native:compute:Disk", "data", sku={"name": "Premium_ZRS"}, diskSizeGB=100)],
+    "azure-native:network:NatGateway": [res("azure-native:network:NatGateway", "nat", sku={"name": "Standard"})],
     "aws:ecs/service:Service": [TASK, res("aws:ecs/service:Service", "svc", taskDefinition="arn:aws:ecs:mock-region:123456789012:taskdefinition/web",
                                           desiredCount=2, capacityProviderStrategies=[{"capacityProvider": "FARGATE", "weight": 1}])],
     "aws:scheduler/schedule:Schedule": [TASK, res("aws:scheduler/schedule:Schedule", "cron", scheduleExpression="cron(0/15 * * * ? *)",

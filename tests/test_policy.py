@@ -276,6 +276,23 @@ CASES = {
                    [res(t.REGISTRY, "acr", publicNetworkAccess="Disabled"),
                     res(t.PRIVATE_ENDPOINT, "acr-pe", privateLinkServiceConnections=[{"privateLinkServiceId": "acr-id"}])],
                    [res(t.REGISTRY, "acr", publicNetworkAccess="Enabled")]),
+    # The self-managed database VM (policy/azure_selfmanaged.py).
+    "CK-AZR-034": ("trial", [res("azure-native:compute:VirtualMachine", "vm", osProfile={
+        "customData": "I2Nsb3VkLWNvbmZpZwpyZXF1aXJlX3NlY3VyZV90cmFuc3BvcnQgPSBPTgo="})],  # require_secure_transport = ON
+        [res("azure-native:compute:VirtualMachine", "vm", osProfile={
+            "customData": "I2Nsb3VkLWNvbmZpZwpyZXF1aXJlX3NlY3VyZV90cmFuc3BvcnQgPSBPRkYK"})]),  # ... = OFF
+    "CK-AZR-035": ("trial",
+                   [res("azure-native:network:NetworkInterface", "nic", ipConfigurations=[{"name": "primary"}]),
+                    res("azure-native:compute:VirtualMachine", "vm", networkProfile={"networkInterfaces": [{"id": "nic-id"}]},
+                        osProfile={"linuxConfiguration": {"patchSettings": {"patchMode": "AutomaticByPlatform"}}})],
+                   [res("azure-native:network:NetworkInterface", "nic",
+                        ipConfigurations=[{"name": "primary", "publicIPAddress": {"id": "pip"}}]),
+                    res("azure-native:compute:VirtualMachine", "vm", networkProfile={"networkInterfaces": [{"id": "nic-id"}]},
+                        osProfile={"linuxConfiguration": {"patchSettings": {"patchMode": "ImageDefault"}}})]),
+    "CK-AZR-036": ("production",
+                   [res("azure-native:compute:VirtualMachine", "vm"),
+                    res("azure-native:recoveryservices:ProtectedItem", "item", properties={"sourceResourceId": "vm-id"})],
+                   [res("azure-native:compute:VirtualMachine", "vm")]),
     "CK-AZR-033": ("trial", [res(t.KV_SECRET, "db", properties={"contentType": "password"})],
                    [res(t.KV_SECRET, "db", properties={"attributes": {"expires": 1830297600}})]),
     "CK-AZR-001": ("trial",

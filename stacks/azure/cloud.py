@@ -123,13 +123,15 @@ class AzureCloud(Cloud):
         "vaults and vault items can no longer be purged"); a re-created stack names its vault
         anew (secrets.py). A production destroy also keeps the Recovery Services vault and its
         resource group, unless --delete-backups (settings.DELETE_BACKUPS says what Pulumi
-        deletes and why). No final database snapshot: take a dump first (RUNBOOK.md)."""
+        deletes and why). No final database snapshot: take a dump first (RUNBOOK.md). A
+        self-managed database's VM recovery points are kept in that vault like the shares'; its
+        dumps' storage account is in the stack's own group and is deleted with it, not kept."""
         days = KEY_VAULT_RETENTION_DAYS[d.tier]
         kept = [Kept("Key Vault (soft-deleted, purge protection on)",
                      str(outputs.get("key_vault") or f"kv-…-<4 hex digits> (not in the stack's outputs: "
                                                        f"`az keyvault list-deleted` shows it)"),
                      f"{days} days after the destroy, its name reserved until then; no one can purge it sooner")]
-        if not d.production or delete_backups or not d.blueprint.files:
+        if not d.production or delete_backups or not (d.blueprint.files or d.database_hosting == "self-managed"):
             return kept
         vault = str(outputs.get("backup_vault") or "<VAULT_NAME>")
         group = str(outputs.get("backup_resource_group") or "<VAULT_RESOURCE_GROUP>")
@@ -151,7 +153,8 @@ class AzureCloud(Cloud):
         # backup data, even soft-deleted, cannot be deleted; soft delete off first, then each
         # soft-deleted item undeleted and deleted for good, then the vault and its group.
         return kept + [Kept(
-            "Recovery Services vault (in its own resource group) and any soft-deleted file-share backup items",
+            "Recovery Services vault (in its own resource group) and any soft-deleted file-share"
+            + (" and database VM" if d.database_hosting == "self-managed" else "") + " backup items",
             vault + found,
             f"soft-deleted items {BACKUP_SOFT_DELETE_DAYS} days, then the empty vault and its group until you "
             "delete them (the share snapshots were in the storage account and went with it)",

@@ -206,6 +206,16 @@ RECOVERY_VAULT_NAME = _rule(
     f"{NAMING}: Microsoft.RecoveryServices vaults 2-50, alphanumerics and hyphens, start with letter",
     bad={"vaultName": "1st-council-backup"}, good={"vaultName": "rsv-1st-council-backup"},
 )
+VM_NAME = _rule(
+    "AZR-DEP-024", "Linux VM name and computer name: 1-64 characters, none of \\/\"'[]:|<>+=;,?*@& or spaces, no "
+    "underscore first, no period or hyphen last",
+    ["azure-native:compute:VirtualMachine"], ["vmName", "osProfile.computerName"],
+    all_of(length(1, 64), refuses(r"[\\/\"'\[\]:|<>+=;,?*@& ]", "must not contain spaces or \\/\"'[]:|<>+=;,?*@&"),
+           refuses(r"^_", "must not start with an underscore"), refuses(r"[.-]$", "must not end with a period or hyphen")),
+    f"{NAMING}: Microsoft.Compute virtualMachines 1-15 (Windows), 1-64 (Linux); can't use \\/\"'[]:|<>+=;,?*@&, "
+    "can't start with underscore, can't end with period or hyphen (the self-managed database VM, database_vm.py)",
+    bad={"vmName": "vm-db-king's-lynn-"}, good={"vmName": "vm-db-kings-lynn"},
+)
 
 # --- Flexible Server pairings ---------------------------------------------------------------
 
@@ -381,5 +391,5 @@ RULES: tuple[Rule, ...] = (
     KEY_VAULT_NAME, STORAGE_ACCOUNT_NAME, FILE_SHARE_NAME, CONTAINER_APP_NAME, JOB_NAME, ENVIRONMENT_NAME,
     ENVIRONMENT_STORAGE_NAME, SERVER_NAME, REDIS_NAME, MANAGED_REDIS_NAME, FRONT_DOOR_PROFILE_NAME,
     FRONT_DOOR_CHILD_NAMES, PRIVATE_ENDPOINT_NAME, NSG_NAME, VNET_NAME, SUBNET_NAME, IDENTITY_NAME, WORKSPACE_NAME,
-    RECOVERY_VAULT_NAME, FLEXIBLE_SERVER_HA, BACKUP_RETENTION, NFS_SHARE, REPLICA_SIZE,
+    RECOVERY_VAULT_NAME, VM_NAME, FLEXIBLE_SERVER_HA, BACKUP_RETENTION, NFS_SHARE, REPLICA_SIZE,
 )

@@ -13,7 +13,8 @@ LAYERS = {
     "edge": {"azure-native:cdn:Profile": "Azure Front Door", "azure-native:frontdoor:Policy": "Front Door WAF policy"},
     "app": {"azure-native:app:ContainerApp": "Container App", "azure-native:app:Job": "Container Apps job"},
     "database": {"azure-native:dbforpostgresql:Server": "Azure Database for PostgreSQL",
-                 "azure-native:dbformysql:Server": "Azure Database for MySQL"},
+                 "azure-native:dbformysql:Server": "Azure Database for MySQL",
+                 "azure-native:compute:VirtualMachine": "self-managed database VM (the council patches it)"},
     "files": {"azure-native:storage:FileShare": "Azure Files (NFS)"},
     "cache": {"azure-native:redisenterprise:RedisEnterprise": "Azure Managed Redis"},
     "secrets": {"azure-native:keyvault:Vault": "Key Vault"},
@@ -21,7 +22,7 @@ LAYERS = {
     "backup": {"azure-native:recoveryservices:Vault": "Recovery Services vault"},
 }
 # Resource types that hold data at rest (Front Door is global by design and holds none).
-DATA_TYPES = ("dbforpostgresql:Server", "dbformysql:Server", "storage:StorageAccount",
+DATA_TYPES = ("dbforpostgresql:Server", "dbformysql:Server", "compute:Disk", "storage:StorageAccount",
               "keyvault:Vault", "redisenterprise:RedisEnterprise", "recoveryservices:Vault",
               "operationalinsights:Workspace")
 
@@ -42,7 +43,9 @@ def protections(plan) -> list[Protection]:
             "1–2 minutes for a zone failure (automatic failover); hours for a restore" if ha != "Disabled"
             else "hours: restore to a new server",
         ))
-    share_policy = _first(plan, "azure-native:recoveryservices:ProtectionPolicy")
+    out += self_managed_database(plan)
+    share_policy = next((r.inputs for r in plan.of_type("azure-native:recoveryservices:ProtectionPolicy")
+                         if r.inputs.get("policyName") != "vm-daily"), None)
     if plan.of_type("azure-native:storage:FileShare"):
         if share_policy:
             days = share_policy["properties"]["retentionPolicy"]["dailySchedule"]["retentionDuration"]["count"]
@@ -58,3 +61,27 @@ def data_regions(plan) -> set[str]:
     """The location of every Azure resource that stores data."""
     return {r.inputs.get("location", "?") for r in plan.resources
             if r.type.startswith("azure-native:") and r.type.split(":", 1)[1] in DATA_TYPES}
+
+
+# A single VM with Premium SSD on every disk: 99.9% connectivity ("SLA for Virtual Machines"
+# v1.8, "any Single Instance Virtual Machine using premium storage for all Operating System Disks
+# and Data Disks"), about 43 minutes a month.
+SINGLE_VM_SLA = "99.9% (single VM, Premium SSD disks: about 43 minutes a month)"
+
+
+def self_managed_database(plan) -> list[Protection]:
+    """The self-managed database VM (database_vm.py): what protects it, said plainly, since the
+    council, not Azure, runs and patches it."""
+    if not plan.of_type("azure-native:compute:VirtualMachine"):
+        return []
+    vm_backup = any(r.inputs.get("properties", {}).get("protectedItemType") == "Microsoft.Compute/virtualMachines"
+                    for r in plan.of_type("azure-native:recoveryservices:ProtectedItem"))
+    return [Protection(
+        "Database (self-managed VM, the council patches it; availability " + SINGLE_VM_SLA + ")",
+        ("Azure Backup of the VM daily, plus " if vm_backup else "")
+        + "a nightly mariadb-dump to private Blob storage; Azure installs Critical and Security OS "
+        "patches monthly (AutomaticByPlatform), major engine upgrades are the council's",
+        ("30 days (VM), " if vm_backup else "") + "dumps 35 days in production, 7 in a trial",
+        "24 hours",
+        "hours: restore the VM (or its data disk) from the vault, or load the latest dump into it",
+    )]

@@ -35,23 +35,56 @@ def _dns_steps(d, stack: str) -> list[dict[str, str | None]]:
             },
         ]
     return [
-        asuid,
         {
-            "text": f"The CNAME `{d.domain}` → the Front Door endpoint is the one `up` prints with "
-            f"`asuid.{d.domain}`. Once `up` has created everything, publish the two TXT values at "
-            f"`_dnsauth.{d.domain}` from `councilkit outputs .` (one for Front Door's managed certificate, "
-            "one for the web app's). Azure retries validation until they appear.",
+            "text": "The first `up` creates the Container Apps environment and Front Door's endpoint, then "
+            f"prints the CNAME `{d.domain}` → the Front Door endpoint, writes it to DNS-RECORDS.md in this "
+            "folder and waits until DNS shows it (`--dns-wait`, 20 minutes by default); if the wait runs out "
+            "it stops with exit code 3, and `councilkit up .` again carries on. The web app binds no domain "
+            "(Front Door holds it and calls the app by its own address), so there is no `asuid` record.",
             "command": None,
         },
         {
-            "text": "Approve Front Door's Private Link connection to the Container Apps environment, once "
-            "(the environment takes no public traffic; Front Door reaches it only over Private Link). "
-            "Until then Front Door answers 502. The `private_link_approval` output says how: in the "
-            "portal, Container Apps environment > Networking > Private endpoints > approve the pending "
-            "connection from Front Door, or with the `az rest` command it prints.",
+            "text": "Front Door reaches the environment only over Private Link; `up` approves the connection "
+            "itself (phase link: it lists the environment's private endpoint connections with the Azure CLI, "
+            "approves Front Door's pending one and waits until it is Approved). Without a signed-in `az` it "
+            "prints the one command to run by hand (also the `private_link_approval` output) and stops with "
+            "exit code 3.",
+            "command": None,
+        },
+        {
+            "text": f"Once `up` has created everything, publish the TXT value at `_dnsauth.{d.domain}` from "
+            "`councilkit outputs .` (Front Door's managed certificate). Azure retries validation until it appears.",
             "command": None,
         },
     ]
+
+
+def _self_managed(d) -> dict[str, str]:
+    """The runbook's words for a self-managed database VM (database_vm.py), in place of a
+    flexible server's: who patches what, its availability, how to restore it."""
+    from .report import SINGLE_VM_SLA
+
+    rg, vm = names.resource_group(d), names.vm(d)
+    return {
+        "backups": f"The database is self-managed: MariaDB on the VM `{vm}` (`database_vm` output), from "
+        "Ubuntu's own package. The council patches it. Automatic: Azure installs Critical and Security "
+        "updates (the OS and MariaDB's security releases) monthly in off-peak hours (automatic VM guest "
+        "patching), rebooting if needed. Not automatic: moving to another MariaDB major version (a new "
+        "blueprint version, tested first), anything beyond Critical and Security. Availability: "
+        f"{SINGLE_VM_SLA}; a zone outage stops it until Azure restarts it or you restore it elsewhere "
+        "(its data disk is zone-redundant). Every night at 01:30 UTC the VM dumps every database "
+        f"(mariadb-dump) to the private `dumps` container of `{names.dump_account(d)}` "
+        "(`database_dumps` output); free space on its data disk is not alerted on: check it with "
+        f"`az vm run-command invoke -g {rg} -n {vm} --command-id RunShellScript --scripts 'df -h /srv/mariadb'`.",
+        "manual_backup": f"a dump on demand: `az vm run-command invoke -g {rg} -n {vm} --command-id "
+        "RunShellScript --scripts /usr/local/sbin/councilkit-db-dump`"
+        + (", or a VM backup now from the Recovery Services vault (Backup items, Back up now)" if d.production else ""),
+        "restore": ("From the VM backup: Recovery Services vault > Backup items > the VM > Restore VM (or "
+                    "restore its disks and swap the data disk), then start it; the server, its TLS files and "
+                    "its data come back together. " if d.production else "")
+        + "From a dump: download it from the `dumps` container (through the private endpoint, e.g. from "
+        f"the VM itself) and load it with `gunzip -c <dump>.sql.gz | mariadb --protocol=socket` on `{vm}`. ",
+    }
 
 
 def runbook(d, stack: str) -> dict[str, Any]:
@@ -81,14 +114,17 @@ def runbook(d, stack: str) -> dict[str, Any]:
         "path is a folder of it) daily.",
         "manual_backup": f"an on-demand backup of the flexible server (portal, Backup and restore) or "
         f"a dump with the engine's own tool (`az {family} flexible-server` shows the server).",
-        "restore": "A flexible server restores into a new server (portal, Restore, or "
-        f"`az {family} flexible-server restore`): check it, then copy the data back into the stack's "
-        "database with the engine's dump tool. "
+        "restore": (_self_managed(d)["restore"] if d.database_hosting == "self-managed" else
+                    "A flexible server restores into a new server (portal, Restore, or "
+                    f"`az {family} flexible-server restore`): check it, then copy the data back into the stack's "
+                    "database with the engine's dump tool. ")
         + (
             "Files: restore a share or single files from the Recovery Services vault (Backup items)."
             if d.production
             else "Files on a trial have no backup beyond the storage account's redundancy."
         ),
+        **({key: _self_managed(d)[key] for key in ("backups", "manual_backup")}
+           if d.database_hosting == "self-managed" else {}),
         "destroy_trial": (f"Its Key Vault stays soft-deleted for {KEY_VAULT_RETENTION_DAYS['trial']} days (purge "
                           "protection: no one can purge it sooner); its name is never reused, a new stack "
                           "gets a new one. Nothing else is kept."),
@@ -98,7 +134,10 @@ def runbook(d, stack: str) -> dict[str, Any]:
         f"{KEY_VAULT_RETENTION_DAYS['production']} days (the `key_vault` output names it). The Recovery "
         "Services vault (`backup_vault`, in its own resource group `backup_resource_group`) is kept: "
         f"backup items deleted with the shares stay in it, soft-deleted, for {BACKUP_SOFT_DELETE_DAYS} "
-        "days, and it cannot be deleted sooner. `councilkit destroy . --delete-backups` turns its soft "
+        "days, and it cannot be deleted sooner. "
+        + ("The database VM's recovery points stay in it too; its nightly dumps do not (their storage "
+           "account is in the stack's group): download the latest first. " if d.database_hosting == "self-managed" else "")
+        + "`councilkit destroy . --delete-backups` turns its soft "
         "delete off first and deletes it as well; it cannot be undone. A new stack with the same "
         "answers names its vaults anew, so it can be created at once.",
     }
