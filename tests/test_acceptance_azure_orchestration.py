@@ -85,6 +85,7 @@ class World:
         self.drift = False  # a second whole-stack `up` changes something
         self.leave_tagged = ""  # a resource id a destroy leaves behind
         self.signed_out = False
+        self.approved_links: set[str] = set()  # stacks whose Front Door connection `up` approved
         self.lock = threading.Lock()
 
     def lookup(self, name: str, rtype: str) -> list[str]:
@@ -160,6 +161,15 @@ def fake_az(world: World):
                 world.tagged[stack] = [i for i in ids if f"/resourceGroups/{name}/" not in i]
             world.timeline.append(f"az group delete {name.rsplit('-', 1)[1]}")
             return ok()
+        if head.startswith("network private-endpoint-connection list"):  # Front Door's request, pending once
+            stack = flag(args, "--resource-group")[len("rg-"):]
+            state = "Approved" if stack in world.approved_links else "Pending"
+            return ok([{"id": f"/pec/{stack}", "name": "fd", "properties": {"privateLinkServiceConnectionState": {
+                "status": state, "description": f"councilkit: Front Door for {stack}"}}}])
+        if head.startswith("network private-endpoint-connection approve"):
+            world.approved_links.add(flag(args, "--id").rsplit("/", 1)[1])
+            world.timeline.append("az private link approve")
+            return ok({})
         if head.startswith("acr repository show"):
             present = f"{flag(args, '--name')}/{flag(args, '--image')}" in world.images
             return ok() if present else err("repository not found")
@@ -362,8 +372,8 @@ def test_records_are_published_while_up_waits_and_the_image_is_built_when_up_ask
         f"up {APP}-trial image", "acr build",  # `up` stopped (exit 3) for the image; the suite ran the build
         f"up {APP}-trial identity", f"up {APP}-trial app",  # the next `up`: domain and image already done
     ]
-    prod = world.timeline[world.timeline.index(f"up {APP}-production app"):][:3]
-    assert prod == [f"up {APP}-production app", "dns + TXT _dnsauth", "dns + TXT _dnsauth"], \
+    prod = world.timeline[world.timeline.index(f"up {APP}-production app"):][:2]
+    assert prod == [f"up {APP}-production app", "dns + TXT _dnsauth"], \
         "Front Door's validation records are in the outputs only: published once `up` has them"
 
 
@@ -457,8 +467,10 @@ def test_every_az_command_the_suite_runs_is_pinned(azure_run):
     _, _, world = azure_run
     assert ["az", "account", "show", "--output", "json"] in world.argv, "the CLI's default subscription, unscoped"
     ours = [a for a in world.argv if "--subscription" in a]
-    assert all(a in ours or a[1:3] in (["account", "show"], ["acr", "repository"]) for a in world.argv), \
-        "the suite names the subscription in every other call (`acr repository show` is councilkit's own go-live)"
+    assert all(a in ours or a[1:3] in (["account", "show"], ["acr", "repository"], ["network", "private-endpoint-connection"])
+               for a in world.argv), \
+        "the suite names the subscription in every other call (`acr repository show` and the Private Link " \
+        "approval are councilkit's own go-live)"
 
     def shape(argv):
         """`az <command words> --flag ...`: the words before the first flag, then each flag once."""

@@ -480,13 +480,13 @@ def test_dns_validation_records_are_stack_outputs(case):
     for r in records:
         assert isinstance(r["value"], str) and r["value"], r
         by_name.setdefault((r["type"], r["name"]), []).append(r["value"])
-    # asuid proves ownership to Container Apps, which then binds the domain on the web app.
-    assert ("TXT", f"asuid.{d.domain}") in by_name
+    # asuid proves ownership to Container Apps, which binds the domain on a trial's web app only.
+    assert (("TXT", f"asuid.{d.domain}") in by_name) == (not d.production)
     cname = by_name[("CNAME", d.domain)]
     if d.production:
         assert cname == [plan.outputs["front_door_endpoint"]]
-        # Front Door's and the web app's managed certificates: two values on one name.
-        assert len(by_name[("TXT", f"_dnsauth.{d.domain}")]) == 2
+        # Front Door's managed certificate only: the web app has none in production.
+        assert len(by_name[("TXT", f"_dnsauth.{d.domain}")]) == 1
     else:
         assert cname == [plan.outputs["web_fqdn"]]
         assert ("TXT", f"_dnsauth.{d.domain}") not in by_name
@@ -499,24 +499,24 @@ def test_dns_validation_records_are_stack_outputs(case):
 def test_web_app_carries_the_councils_domain_with_a_managed_certificate(case):
     d, plan = case
     ingress = _web(plan).inputs["configuration"]["ingress"]
+    if d.production:  # Front Door holds the domain (tests/test_azure_frontdoor_private_link.py)
+        assert "customDomains" not in ingress and not plan.of_type("azure-native:app:ManagedCertificate")
+        return
     # Auto: Azure binds the managed certificate once issued (SniEnabled would need its id first).
     assert ingress["customDomains"] == [{"name": d.domain, "bindingType": "Auto"}]
     cert = plan.one("azure-native:app:ManagedCertificate").inputs
     assert cert["environmentName"] == plan.one("azure-native:app:ManagedEnvironment").name.replace("_", "-")
     assert cert["properties"]["subjectName"] == d.domain
-    # Behind Front Door the domain's CNAME is Front Door's, so the certificate validates by TXT.
-    assert cert["properties"]["domainControlValidation"] == ("TXT" if d.production else "CNAME")
+    assert cert["properties"]["domainControlValidation"] == "CNAME"
 
 
-def test_front_door_sends_the_councils_domain_as_host_to_the_app(production):
+def test_front_door_sends_the_apps_own_fqdn_as_host_to_the_app(production):
     d, plan = production
     origin = plan.one("azure-native:cdn:AFDOrigin").inputs
-    assert origin["originHostHeader"] == d.domain
-    assert origin["hostName"] == plan.outputs["web_fqdn"]
+    assert origin["originHostHeader"] == origin["hostName"] == plan.outputs["web_fqdn"]
     assert origin["enforceCertificateNameCheck"] is True
-    # Front Door's health probes carry the same Host and check the blueprint's health path.
-    group = plan.one("azure-native:cdn:AFDOriginGroup").inputs
-    assert group["healthProbeSettings"]["probePath"] == d.blueprint.web.health_check.path
+    # One origin: no Front Door health probes (Microsoft's health-probes page).
+    assert "healthProbeSettings" not in plan.one("azure-native:cdn:AFDOriginGroup").inputs
 
 
 def test_only_front_door_reaches_a_production_app_over_private_link(case):

@@ -17,7 +17,7 @@ from councilkit.cli import automation, golive
 from councilkit.cli.newstack import new_stack
 from councilkit.stacks.azure import golive as azure_golive
 from councilkit.stacks.azure.cloud import (APP_PHASE, DOMAIN_PHASE, DOMAIN_PHASE_PRODUCTION, IDENTITY_PHASE,
-                                           IMAGE_PHASE)
+                                           IMAGE_PHASE, LINK_PHASE)
 from councilkit.stacks.cloud import CLOUDS, GoLive
 
 from helpers import run_main, read_at_first_sleep
@@ -27,6 +27,7 @@ ANSWERS = dict(cloud="azure", tier="trial", council="Borsetshire County Council"
 VERIFICATION = "7C5D2A1B9E8F4A3B2C1D0E9F8A7B6C5D4E3F2A1B0C9D8E7F6A5B4C3D2E1F0A9B"
 DEFAULT_DOMAIN = "wonderfulsea-1a2b3c4d.uksouth.azurecontainerapps.io"
 FRONT_DOOR = "fd-borsetshire-abcdefgh.z01.azurefd.net"
+ENVIRONMENT_NAME = "environment-env1a2b3c4"
 T0 = 1_796_000_000.0  # the fake wall clock's start (2026-11-30)
 _PLANS: dict = {}
 from councilkit.cli.planning import plan_deployment as real_plan  # noqa: E402  (before any monkeypatch)
@@ -58,7 +59,7 @@ class FakeStack:
     def _outputs(self, r):
         extra = {
             "azure-native:app:ManagedEnvironment": {
-                "defaultDomain": DEFAULT_DOMAIN,
+                "name": ENVIRONMENT_NAME, "defaultDomain": DEFAULT_DOMAIN,
                 "customDomainConfiguration": {"customDomainVerificationId": VERIFICATION}},
             "azure-native:cdn:AFDEndpoint": {"hostName": FRONT_DOOR},
             "azure-native:authorization:RoleAssignment": {"createdOn": iso(self.clock.t)},
@@ -121,7 +122,7 @@ def world(monkeypatch, tmp_path):
     up_clock = Clock(log)
     wall = Clock(log, T0)
     dns = Dns(up_clock)
-    az = SimpleNamespace(images=set(), calls=[], installed=True)
+    az = SimpleNamespace(images=set(), calls=[], installed=True, signed_out=False, connections=[], approvals=[])
 
     def make(app="nextcloud", **answers):
         return new_stack(app, **{**ANSWERS, **answers}, folder=str(tmp_path / app)).path
@@ -134,6 +135,17 @@ def world(monkeypatch, tmp_path):
 
     def run(argv, **kwargs):
         az.calls.append(argv)
+        if argv[1:3] == ["account", "show"]:
+            return subprocess.CompletedProcess(argv, 1 if az.signed_out else 0, "", "ERROR: Please run 'az login'")
+        if argv[1:4] == ["network", "private-endpoint-connection", "list"]:
+            import json
+
+            return subprocess.CompletedProcess(argv, 0, json.dumps(az.connections), "")
+        if argv[1:4] == ["network", "private-endpoint-connection", "approve"]:
+            conn = next(c for c in az.connections if c["id"] == argv[argv.index("--id") + 1])
+            az.approvals.append(conn["id"])
+            conn["properties"]["privateLinkServiceConnectionState"]["status"] = "Approved"
+            return subprocess.CompletedProcess(argv, 0, "{}", "")
         image = argv[argv.index("--image") + 1]
         return subprocess.CompletedProcess(argv, 0 if image in az.images else 3, "", "ERROR: manifest unknown")
 
@@ -175,7 +187,8 @@ def web_fqdn(d):
 
 
 def publish_all(world, d, at=0.0):
-    world.dns.publish("TXT", f"asuid.{d.domain}", VERIFICATION, at)
+    if not d.production:
+        world.dns.publish("TXT", f"asuid.{d.domain}", VERIFICATION, at)
     world.dns.publish("CNAME", d.domain, (FRONT_DOOR if d.production else web_fqdn(d)) + ".", at)
 
 
@@ -184,9 +197,9 @@ def publish_all(world, d, at=0.0):
 
 @pytest.mark.parametrize("app,tier,phases", [
     ("nextcloud", "trial", [DOMAIN_PHASE, IDENTITY_PHASE, APP_PHASE]),
-    ("nextcloud", "production", [DOMAIN_PHASE_PRODUCTION, IDENTITY_PHASE, APP_PHASE]),
+    ("nextcloud", "production", [DOMAIN_PHASE_PRODUCTION, LINK_PHASE, IDENTITY_PHASE, APP_PHASE]),
     ("localgov-drupal", "trial", [DOMAIN_PHASE, IMAGE_PHASE, IDENTITY_PHASE, APP_PHASE]),
-    ("localgov-drupal", "production", [DOMAIN_PHASE_PRODUCTION, IMAGE_PHASE, IDENTITY_PHASE, APP_PHASE]),
+    ("localgov-drupal", "production", [DOMAIN_PHASE_PRODUCTION, IMAGE_PHASE, LINK_PHASE, IDENTITY_PHASE, APP_PHASE]),
 ])
 def test_azure_goes_live_domain_first_image_for_built_apps_identity_then_everything(app, tier, phases):
     assert CLOUDS["azure"].go_live_phases(build_deployment(app, cloud="azure", tier=tier)) == phases
@@ -301,12 +314,14 @@ def test_a_dns_wait_that_runs_out_exits_3_before_any_app_and_the_next_up_resumes
         "identity", "app"]
 
 
-def test_production_records_point_at_front_door(world, capsys):
+def test_production_records_are_the_cname_to_front_door_only(world, capsys):
     folder = world.make(tier="production")
     code, _, err = main(["up", str(folder), "--dns-wait", "0"], capsys)
     assert code == 3
     assert f"CNAME files.borsetshire.gov.uk {FRONT_DOOR}" in err
-    assert f"| TXT | `asuid.files.borsetshire.gov.uk` | `{VERIFICATION}` |" in (folder / "DNS-RECORDS.md").read_text()
+    written = (folder / "DNS-RECORDS.md").read_text()
+    assert f"| CNAME | `files.borsetshire.gov.uk` | `{FRONT_DOOR}` |" in written
+    assert "asuid" not in written and "asuid" not in err, "the web app binds no domain in production"
     assert not [c for c in world.log if c[0] == "sleep"]
 
 
@@ -453,6 +468,9 @@ def test_the_runbook_says_up_prints_writes_and_waits_for_the_records(tier):
     d = build_deployment("nextcloud", cloud="azure", tier=tier, domain=ANSWERS["domain"])
     steps = CLOUDS["azure"].runbook(d, d.stack_name)["dns_steps"]
     text = " ".join(s["text"] for s in steps)
-    assert f"`asuid.{d.domain}` (the environment's domain verification id)" in text
+    assert ("`asuid." in text) == (tier == "trial"), "production binds no domain on the web app"
     assert "DNS-RECORDS.md" in text and "exit code 3" in text and "pulumi preview" not in text
-    assert steps[0]["command"].endswith("--query \"[0].properties.customDomainConfiguration.customDomainVerificationId\" -o tsv")
+    if tier == "trial":
+        assert f"`asuid.{d.domain}` (the environment's domain verification id)" in text
+        assert steps[0]["command"].endswith(
+            "--query \"[0].properties.customDomainConfiguration.customDomainVerificationId\" -o tsv")

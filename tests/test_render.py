@@ -348,13 +348,13 @@ def test_azure_trial_runbook_binds_the_domain_on_the_web_app_with_asuid_and_cnam
     assert "answers on its own Azure address" not in runbook
 
 
-def test_azure_production_runbook_says_to_approve_the_private_link_once(tmp_path):
+def test_azure_production_runbook_says_up_approves_the_private_link(tmp_path):
     created = new_stack("nextcloud", **{**ANSWERS, "cloud": "azure", "tier": "production"}, folder=str(tmp_path / "p"))
     runbook = (created.path / "RUNBOOK.md").read_text()
     dns = runbook[runbook.index("### Domain and DNS"):runbook.index("## Log in")]
-    assert "`asuid.files.borsetshire.gov.uk`" in dns and "→ the Front Door endpoint" in dns
+    assert "`asuid.files.borsetshire.gov.uk`" not in dns and "→ the Front Door endpoint" in dns
     assert "_dnsauth.files.borsetshire.gov.uk" in dns
-    assert "Approve Front Door's Private Link connection" in dns and "`private_link_approval` output" in dns
+    assert "`up` approves the connection itself" in dns and "`private_link_approval` output" in dns
 
 
 def test_aws_runbook_has_no_azure_dns_steps(rendered):

@@ -1,10 +1,15 @@
 """Apps: the blueprint's processes on Azure Container Apps, one resource per container.
 
 - web: a container app with external HTTPS-only ingress (`allowInsecure: false`), probes on the
-  blueprint's health path (with the site's Host header when the app needs it), and replicas
-  from the tier (at least two in production). The council's domain is bound to it with a
-  Container Apps managed certificate, so the app sees its own domain whether users reach it
-  directly (trial) or through Front Door (production, which sends that Host: edge.py).
+  blueprint's health path (with the site's Host header when the app needs it: the probes go
+  from the platform straight to the container, never through ingress or Front Door, so the
+  council's domain the app trusts is the right Host for them), and replicas from the tier (at
+  least two in production). Trial: users reach the app directly, so the council's domain is
+  bound to it with a Container Apps managed certificate. Production: users reach Front Door,
+  which holds the domain's certificate and calls the app by its own FQDN over Private Link
+  (edge.py); the app has no custom domain and no certificate of its own, since a managed
+  certificate validates only over a public environment and a CNAME to the app, and production
+  has neither (custom-domains-managed-certificates.md).
 - service: a container app with internal-only TCP ingress (`external: false`, `transport: tcp`,
   `exposedPort` = the blueprint's port). Other apps of the environment reach it at
   `<app name>:<port>`, which is what `${service.NAME}` becomes. TCP rather than HTTP ingress:
@@ -143,7 +148,8 @@ class AppsArgs:
 
 class Apps(pulumi.ComponentResource):
     """`web` (the container app), `services`, `workers`, `jobs` (cron) and `one_off_jobs` by
-    name, `web_name`, `certificate` (the web app's managed certificate), `service_addresses`."""
+    name, `web_name`, `certificate` (the web app's managed certificate; None in production),
+    `service_addresses`."""
 
     def __init__(self, name: str, args: AppsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("councilkit:azure:Apps", name, None, opts)
@@ -216,7 +222,7 @@ class Apps(pulumi.ComponentResource):
                 self.services[container.name] = resource
             else:
                 self.workers[container.name] = resource
-        self.certificate = self._certificate(name)
+        self.certificate = None if d.production else self._certificate(name)
         for kind, step in one_off_steps(d).items():
             container = next(c for c in d.blueprint.containers if c.name == step.container)
             self.one_off_jobs[kind] = self._job(
@@ -275,9 +281,8 @@ class Apps(pulumi.ComponentResource):
         program cannot express (microsoft/azure-container-apps#796). With `Auto` (API
         2024-10-02-preview on) the platform binds the matching managed certificate once issued.
 
-        Validation: a trial's domain is a CNAME to the app, so the certificate validates by
-        CNAME. In production the domain is a CNAME to Front Door, so CNAME/HTTP validation would
-        meet Front Door, not the app: it validates by TXT (`_dnsauth.<domain>`, a stack output).
+        Trial only: the domain is a CNAME to the app, so the certificate validates by CNAME
+        (production has Front Door's certificate instead: the module docstring).
         """
         a = self._args
         d = a.deployment
@@ -289,7 +294,7 @@ class Apps(pulumi.ComponentResource):
             managed_certificate_name=MANAGED_CERTIFICATE,
             properties=app.ManagedCertificatePropertiesArgs(
                 subject_name=d.domain,
-                domain_control_validation="TXT" if d.production else "CNAME",
+                domain_control_validation="CNAME",
             ),
             # Azure refuses a managed certificate for a hostname no app has yet.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.web]),
@@ -306,7 +311,9 @@ class Apps(pulumi.ComponentResource):
                 transport="auto",
                 # HTTP requests are redirected to HTTPS by the platform, never served.
                 allow_insecure=False,
-                custom_domains=[app.CustomDomainArgs(name=self._args.deployment.domain, binding_type="Auto")],
+                # Trial only: in production Front Door holds the domain (module docstring).
+                custom_domains=None if self._args.deployment.production
+                else [app.CustomDomainArgs(name=self._args.deployment.domain, binding_type="Auto")],
                 traffic=traffic,
             )
         if container.role == "service":

@@ -22,15 +22,21 @@ _DOMAIN = ("create the resource group, network and Container Apps environment{},
            "records Azure checks before it binds the domain")
 DOMAIN_PHASE = Phase("domain", _DOMAIN.format(""), ("councilkit:azure:Environment",),
                      waits_for="the council to publish the asuid TXT record and the CNAME")
-DOMAIN_PHASE_PRODUCTION = Phase("domain", _DOMAIN.format(" and Front Door's endpoint"),
+DOMAIN_PHASE_PRODUCTION = Phase("domain", "create the resource group, network, Container Apps environment and "
+                                "Front Door's endpoint, then show the CNAME to Front Door",
                                 ("councilkit:azure:Environment", "azure-native:cdn:AFDEndpoint"),
-                                waits_for="the council to publish the asuid TXT record and the CNAME")
+                                waits_for="the council to publish the CNAME")
+# Production: the origin needs only the environment (its host is the web app's FQDN, computed from
+# the environment's default domain), so it exists, and its connection is approved, before any app.
+LINK_PHASE = Phase("link", "create Front Door's Private Link origin into the Container Apps environment, then "
+                   "approve its private endpoint connection", ("azure-native:cdn:AFDOrigin",),
+                   waits_for="the connection to be approved (az network private-endpoint-connection, up to 10 minutes)")
 IMAGE_PHASE = Phase("image", "create the container registry and the apps' pull access, then build the app's image",
                     ("councilkit:azure:Registry",), waits_for="the image build in ACR Tasks (az acr build)")
 IDENTITY_PHASE = Phase("identity", "create the managed identity, Key Vault, its secrets and the identity's "
                        "read access", ("councilkit:azure:Identity", "councilkit:azure:Secrets"),
                        waits_for="the role assignments to take effect (up to 10 minutes)")
-APP_PHASE = Phase("app", "create or update every resource, the domain bound to the web app", None,
+APP_PHASE = Phase("app", "create or update every resource (trial: the domain bound to the web app last)", None,
                   waits_for="the site's health check from outside", smoke=True)
 
 READ_SECRET = ("az keyvault secret show --vault-name {vault} --name <secret> "
@@ -65,25 +71,30 @@ class AzureCloud(Cloud):
 
     def go_live_phases(self, d) -> list[Phase]:
         """The environment first, so the DNS records are shown (and written) before anything
-        can fail on them; the image before any app pulls it; the secrets and role assignments
-        before any app resolves a Key Vault reference; then everything, the domain bound last."""
+        can fail on them; the image before any app pulls it; in production Front Door's Private
+        Link origin, its connection approved (a targeted phase rather than an `after_phase` of
+        the app: the approval is done before the apps are made and before the smoke check goes
+        through Front Door, and a later `up` skips it by `phase_done`); the secrets and role
+        assignments before any app resolves a Key Vault reference; then everything."""
         builds = any(c.build for c in d.blueprint.containers)
         return [DOMAIN_PHASE_PRODUCTION if d.production else DOMAIN_PHASE, *([IMAGE_PHASE] if builds else []),
-                IDENTITY_PHASE, APP_PHASE]
+                *([LINK_PHASE] if d.production else []), IDENTITY_PHASE, APP_PHASE]
 
     def phase_done(self, phase: Phase, live: GoLive) -> str | None:
-        from . import golive
+        from . import golive, private_link
 
-        done = {"domain": golive.domain_done, "image": golive.image_done, "identity": golive.identity_done}
+        done = {"domain": golive.domain_done, "image": golive.image_done, "identity": golive.identity_done,
+                "link": private_link.link_done}
         return done[phase.name](live) if phase.name in done else None
 
     def after_phase(self, phase: Phase, live: GoLive) -> CouncilAction | None:
-        from . import golive
+        from . import golive, private_link
 
         if phase.name == IDENTITY_PHASE.name:
             golive.wait_for_roles(live)
             return None
-        after = {"domain": golive.domain_action, "image": golive.image_action}.get(phase.name)
+        after = {"domain": golive.domain_action, "image": golive.image_action,
+                 "link": private_link.approve}.get(phase.name)
         return after(live) if after else None
 
     def smoke_target(self, live: GoLive, values: Mapping[str, Any]) -> SmokeTarget | None:

@@ -6,16 +6,30 @@
 - The council's domain is a Front Door custom domain with a Front Door-managed certificate
   (TLS 1.2 minimum, renewed automatically). Azure proves the council owns the domain through a
   TXT record `_dnsauth.<domain>`: its name and value are stack outputs, as is the CNAME target.
+  Front Door's certificate is the only one for the domain: the web app has no custom domain
+  and no certificate of its own in production (apps.py).
 - HTTP is redirected to HTTPS; Front Door talks to the container app over HTTPS only, checking
   its certificate, and caches nothing (the apps' pages are per user).
-- The app sees its own domain: the origin's `originHostHeader` is the council's domain, which is
-  bound to the web container app with its own managed certificate (apps.py). Otherwise Front Door
-  would send the app's `*.azurecontainerapps.io` name, which apps that trust only their domain
-  refuse (Nextcloud `trusted_domains`, Drupal `trusted_host_patterns`, Frappe's site by Host).
-  Front Door's health probes carry the same Host, so they check what users get.
+- Microsoft's pattern for Front Door Premium → Container Apps over Private Link (MicrosoftDocs
+  azure-docs container-apps/how-to-integrate-with-azure-front-door.md, `az afd origin create
+  --host-name $ACA_ENDPOINT --origin-host-header $ACA_ENDPOINT`): the origin's host name *and*
+  Host header are the web app's default FQDN, so the certificate name check meets the
+  platform's own `*.azurecontainerapps.io` certificate. A Host of the council's domain would
+  need that domain bound on the app with a Container Apps managed certificate, which validates
+  only over a public environment and a CNAME to the app: production has neither (the CNAME is
+  Front Door's, public access is off), so Front Door got 502. The council's domain reaches the
+  app in `X-Forwarded-Host`: Front Door sets it to the Host the user sent, overriding any
+  earlier value (azure-docs frontdoor/front-door-http-headers-protocol.md).
+- One origin, so no health probes: Microsoft's Front Door health-probe page (azure-docs
+  frontdoor/health-probes.md, "Disabling health probes"): "If you have a single origin in your
+  origin group, you can choose to disable health probes", and with every origin unhealthy
+  Front Door routes to them anyway, so a probe could only add load (and a probe sent with the
+  FQDN as Host is one some apps refuse). The web app's own probes check it (apps.py).
 - Only Front Door reaches the app: the origin is a Private Link origin into the Container Apps
-  environment, whose public network access is off (environment.py). Azure asks the environment's
-  owner to approve the link once: `private_link_approval` (a stack output) says how.
+  environment, whose public network access is off (environment.py). Azure asks the
+  environment's owner to approve the link once (azure-docs frontdoor/private-link.md: "You must
+  approve the private endpoint connection before traffic can pass"); `up` approves it
+  (private_link.py), and `private_link_approval` (a stack output) is the command by hand.
 """
 
 from __future__ import annotations
@@ -30,9 +44,16 @@ import pulumi_azure_native.frontdoor as frontdoor
 from councilkit.blueprints.deployment import Deployment
 
 from . import names
+from .private_link import approve_by_hand
 
 SKU = "Premium_AzureFrontDoor"
 MANAGED_RULE_SETS = (("Microsoft_DefaultRuleSet", "2.1", "Block"), ("Microsoft_BotManagerRuleSet", "1.1", None))
+
+
+def request_message(d: Deployment) -> str:
+    """The Private Link request's message: how `up` finds Front Door's connection among the
+    environment's (its `privateLinkServiceConnectionState.description`, Microsoft's how-to)."""
+    return f"councilkit: Front Door for {d.stack_name}"
 
 
 @dataclass
@@ -40,11 +61,12 @@ class EdgeArgs:
     deployment: Deployment
     resource_group_name: pulumi.Input[str]
     origin_host: pulumi.Input[str]
-    """the web container app's FQDN"""
-    health_path: str
+    """the web container app's FQDN (from the environment's default domain, so the origin waits
+    for the environment and not for the app: go-live phase `link`)"""
     environment_id: pulumi.Input[str]
     """the Container Apps environment: the Private Link target"""
     location: str
+    environment_name: pulumi.Input[str] = ""
 
 
 class Edge(pulumi.ComponentResource):
@@ -96,12 +118,7 @@ class Edge(pulumi.ComponentResource):
             origin_group_name="web",
             profile_name=self.profile.name,
             resource_group_name=rg,
-            health_probe_settings=cdn.HealthProbeParametersArgs(
-                probe_path=args.health_path,
-                probe_protocol="Https",
-                probe_request_type="GET",
-                probe_interval_in_seconds=60,
-            ),
+            # No health_probe_settings: one origin (module docstring).
             load_balancing_settings=cdn.LoadBalancingSettingsParametersArgs(
                 sample_size=4, successful_samples_required=3, additional_latency_in_milliseconds=50
             ),
@@ -115,20 +132,21 @@ class Edge(pulumi.ComponentResource):
             profile_name=self.profile.name,
             resource_group_name=rg,
             host_name=args.origin_host,
-            # The council's domain, bound on the web app: the app sees the Host users typed.
-            origin_host_header=d.domain,
+            # The app's own FQDN, as Microsoft's how-to sets it; the user's domain rides in
+            # X-Forwarded-Host (module docstring).
+            origin_host_header=args.origin_host,
             http_port=80,
             https_port=443,
             priority=1,
             weight=1000,
             enabled_state="Enabled",
-            # The app's certificate for the council's domain must match (SNI = the Host above).
+            # The platform's certificate for the FQDN must match (SNI = the Host above).
             enforce_certificate_name_check=True,
             shared_private_link_resource=cdn.SharedPrivateLinkResourcePropertiesArgs(
                 private_link=cdn.ResourceReferenceArgs(id=args.environment_id),
                 group_id="managedEnvironments",
                 private_link_location=args.location,
-                request_message=f"councilkit: Front Door for {d.stack_name}",
+                request_message=request_message(d),
             ),
             opts=child,
         )
@@ -178,16 +196,13 @@ class Edge(pulumi.ComponentResource):
             opts=child,
         )
         self.endpoint_host = self.endpoint.host_name
+        # `up` approves the connection itself (go-live phase `link`); this is the same by hand.
         self.private_link_approval = {
-            "what": "Front Door's Private Link to the Container Apps environment waits for approval "
-            "once; until then Front Door answers 502",
-            "portal": "Container Apps environment > Networking > Private endpoints > approve the "
-            "pending connection from Front Door",
-            "cli": pulumi.Output.concat(
-                "az rest --method get --url https://management.azure.com", args.environment_id,
-                "/privateEndpointConnections?api-version=2025-02-02-preview  "
-                "# then PUT the pending one with privateLinkServiceConnectionState.status=Approved",
-            ),
+            "what": "Front Door's Private Link connection to the Container Apps environment needs approving "
+            "once; `councilkit up` does it (phase link). Until it is approved Front Door answers with an error",
+            "portal": "Container Apps environment > Settings > Networking > private endpoint connections > "
+            f"approve each pending one with the description {request_message(d)!r}",
+            "cli": pulumi.Output.from_input(args.environment_name).apply(lambda env: approve_by_hand(d, env)),
         }
         self.validation_record = {
             "type": "TXT",

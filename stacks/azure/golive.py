@@ -117,15 +117,17 @@ def web_fqdn(d, environment: Mapping[str, Any]) -> str:
 
 
 def domain_records(live: GoLive) -> list[DnsRecord]:
-    """What Azure checks before it binds the domain, read from the state: TXT `asuid.<domain>` =
-    the environment's `customDomainConfiguration.customDomainVerificationId` (Container Apps
-    REST API, CustomDomainConfiguration: "Id used to verify domain name ownership"), and the
-    CNAME: to the web app's address (trial) or to Front Door's endpoint (production)."""
+    """What the domain needs, read from the state. Trial: TXT `asuid.<domain>` = the
+    environment's `customDomainConfiguration.customDomainVerificationId` (Container Apps REST
+    API, CustomDomainConfiguration: "Id used to verify domain name ownership") and the CNAME to
+    the web app's address. Production: the CNAME to Front Door's endpoint only (Front Door's
+    `_dnsauth` TXT is known once its custom domain exists: a stack output)."""
     d = live.deployment
     env = _outputs(_one(live, ENVIRONMENT))
     verification = (env.get("customDomainConfiguration") or {}).get("customDomainVerificationId") or ""
     records = []
-    if verification:
+    # Production binds no domain on the web app (Front Door holds it: edge.py), so no asuid.
+    if verification and not d.production:
         records.append(DnsRecord("TXT", f"asuid.{d.domain}", verification,
                                  "proves the domain is the council's, so Container Apps puts it on the web app"))
     if d.production:
@@ -147,9 +149,13 @@ def check_records(records: list[DnsRecord]) -> tuple[bool, str]:
     return False, "not visible yet: " + ", ".join(missing)
 
 
+def _expected(d) -> int:
+    return 1 if d.production else 2
+
+
 def domain_done(live: GoLive) -> str | None:
     records = domain_records(live)
-    if len(records) < 2 or not check_records(records)[0]:
+    if len(records) < _expected(live.deployment) or not check_records(records)[0]:
         return None
     return f"the records for {live.deployment.domain} are already visible in DNS"
 
@@ -159,12 +165,13 @@ def domain_action(live: GoLive) -> CouncilAction:
 
     d = live.deployment
     records = domain_records(live)
-    if len(records) < 2:
+    if len(records) < _expected(d):
         raise UserError(f"the domain phase of {d.stack_name} left no Container Apps environment"
                         + (" or Front Door endpoint" if d.production else "") + " in the state; run `councilkit up` again")
     return CouncilAction(
-        what=f"publish these DNS records for {d.domain} at the council's DNS provider; Azure checks them "
-             "before it puts the domain on the web app:",
+        what=f"publish these DNS records for {d.domain} at the council's DNS provider; "
+             + ("the CNAME sends users to Front Door:" if d.production
+                else "Azure checks them before it puts the domain on the web app:"),
         records=records,
         check=lambda: check_records(records),
         every_seconds=DNS_POLL_SECONDS,

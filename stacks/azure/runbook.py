@@ -96,8 +96,8 @@ def runbook(d, stack: str) -> dict[str, Any]:
         "secret_name": "Azure Key Vault",
         "secret_store": "Azure Key Vault (the `key_vault` output; reachable only through its private endpoint)",
         "open_app": (
-            f"Open https://{d.domain} once its DNS records are published and the Private Link "
-            "connection is approved (Before the first deploy)."
+            f"Open https://{d.domain} once its DNS records are published (Before the first deploy); "
+            "`up` approves Front Door's Private Link connection."
             if d.production
             else f"Open https://{d.domain} once its `asuid` TXT record and CNAME are published "
             "(Before the first deploy) and the web app's certificate is issued, minutes later."
