@@ -173,3 +173,31 @@ def test_the_runbook_no_longer_asks_the_council_to_approve_by_hand():
     text = " ".join(s["text"] for s in CLOUDS["azure"].runbook(d, d.stack_name)["dns_steps"])
     assert "`up` approves" in text and f"asuid.{d.domain}" not in text
     assert "Approve Front Door's Private Link connection" not in text
+
+
+# --- the check ----------------------------------------------------------------------------------
+
+
+def test_real_production_plans_pass_the_front_door_origin_control_and_its_plants_are_caught():
+    """Mutation self-test of CK-AZR-040 on a real plan: the council's domain as Host, then a
+    managed-certificate binding on the web app, each caught."""
+    import dataclasses
+    import datetime as dt
+
+    from councilkit.stacks.policy import CONTROLS, Facts, run
+
+    control = next(c for c in CONTROLS if c.id == "CK-AZR-040")
+    facts = Facts(cloud="azure", tier="production", today=dt.date(2026, 11, 25))
+    d, plan = planned("nextcloud", "azure", "production")
+    assert run(control, plan.resources, facts).status == "passed"
+
+    def planted(target, **inputs):
+        return [dataclasses.replace(r, inputs={**r.inputs, **inputs}) if r.urn == target.urn else r
+                for r in plan.resources]
+
+    origin, web = plan.one(ORIGIN), _web(plan)
+    result = run(control, planted(origin, originHostHeader=d.domain), facts)
+    assert result.status == "failed" and f"sends Host {d.domain!r}" in result.results[0].reason
+    ingress = {**web.inputs["configuration"]["ingress"], "customDomains": [{"name": d.domain, "bindingType": "Auto"}]}
+    result = run(control, planted(web, configuration={**web.inputs["configuration"], "ingress": ingress}), facts)
+    assert result.status == "failed" and "managed certificate" in result.results[0].reason

@@ -135,9 +135,10 @@ def environment(public_access: str):
     return res(t.APP_ENVIRONMENT, "env", publicNetworkAccess=public_access)
 
 
-def private_link_origin(target: str = "env-id"):
+def private_link_origin(target: str = "env-id", host_header: str = "web.env.uksouth.azurecontainerapps.io"):
     """A Front Door origin reaching a Container Apps environment over Private Link (edge.py)."""
     return res(t.FD_ORIGIN, "origin", hostName="web.env.uksouth.azurecontainerapps.io", profileName="fd",
+               originHostHeader=host_header,
                sharedPrivateLinkResource={"privateLink": {"id": target}, "groupId": "managedEnvironments",
                                           "privateLinkLocation": "uksouth"})
 
@@ -295,6 +296,8 @@ CASES = {
                    [res("azure-native:compute:VirtualMachine", "vm")]),
     "CK-AZR-033": ("trial", [res(t.KV_SECRET, "db", properties={"contentType": "password"})],
                    [res(t.KV_SECRET, "db", properties={"attributes": {"expires": 1830297600}})]),
+    "CK-AZR-040": ("production", [app(), private_link_origin(host_header="web.env.uksouth.azurecontainerapps.io")],
+                   [app(), private_link_origin(host_header="files.council.gov.uk")]),
     "CK-AZR-001": ("trial",
                    [pg(), res(t.POSTGRES_CONFIG, "tls", serverName="psql-x", configurationName="require_secure_transport", value="on")],
                    [pg(), res(t.POSTGRES_CONFIG, "tls", serverName="psql-x", configurationName="require_secure_transport", value="off")]),

@@ -95,3 +95,35 @@ def secret_expiry(resources, facts):
                          f"expires {expires}: after then the apps could fail to resolve it at their next "
                          "restart; rotate it instead of letting it expire"))
     return out
+
+
+@control("CK-AZR-040", "Front Door reaches production web apps by their own FQDN, over Private Link, with no "
+         "certificate of their own", severity="high", tiers=PRODUCTION, mandatory=True, benchmarks=("MCSB NS-6",),
+         ncsc=("11",), types=(t.CONTAINER_APP, t.FD_ORIGIN, "azure-native:app:ManagedCertificate"),
+         subject="container app with external ingress", scope="stack")
+def front_door_origin_host(resources, facts):
+    """Microsoft's Front Door Premium → Container Apps pattern (azure-docs container-apps/
+    how-to-integrate-with-azure-front-door.md): the Private Link origin's host name and Host header
+    are the app's own FQDN. A custom domain and Container Apps managed certificate on the app would
+    need it public with a CNAME of its own (custom-domains-managed-certificates.md), which a
+    production app behind Front Door never has: the binding fails and Front Door answers 502."""
+    origins = [o for o in of_type(resources, t.FD_ORIGIN)
+               if get(o.inputs, "sharedPrivateLinkResource.groupId") == "managedEnvironments"]
+    certificates = of_type(resources, "azure-native:app:ManagedCertificate")
+    out = []
+    for app in [r for r in of_type(resources, t.CONTAINER_APP) if get(r.inputs, "configuration.ingress.external") is True]:
+        name = app.inputs.get("containerAppName") or app.name
+        mine = [o for o in origins if str(o.inputs.get("hostName", "")).startswith(f"{name}.")]
+        wrong = [o for o in mine if o.inputs.get("originHostHeader") != o.inputs.get("hostName")]
+        bound = as_list(get(app.inputs, "configuration.ingress.customDomains"))
+        if not mine:
+            why = "no Front Door Private Link origin has its FQDN as host name"
+        elif wrong:
+            why = f"Front Door sends Host {wrong[0].inputs.get('originHostHeader')!r}, not the app's FQDN"
+        elif bound or certificates:
+            why = "it binds a custom domain or a Container Apps managed certificate, which cannot validate behind Front Door"
+        else:
+            why = ""
+        out.append(judge(app, not why, "Front Door sends the app's own FQDN over Private Link; the app binds no domain",
+                         why))
+    return out
