@@ -31,6 +31,23 @@ RETENTION_DAYS = 30
 DAILY_AT = "2020-01-01T02:00:00Z"  # only the time of day counts
 
 
+def _daily() -> dict:
+    """The schedule and retention every policy here shares: daily at DAILY_AT, kept RETENTION_DAYS."""
+    return dict(
+        schedule_policy=recoveryservices.SimpleSchedulePolicyArgs(
+            schedule_policy_type="SimpleSchedulePolicy", schedule_run_frequency="Daily",
+            schedule_run_times=[DAILY_AT],
+        ),
+        retention_policy=recoveryservices.LongTermRetentionPolicyArgs(
+            retention_policy_type="LongTermRetentionPolicy",
+            daily_schedule=recoveryservices.DailyRetentionScheduleArgs(
+                retention_times=[DAILY_AT],
+                retention_duration=recoveryservices.RetentionDurationArgs(count=RETENTION_DAYS, duration_type="Days"),
+            ),
+        ),
+    )
+
+
 @dataclass
 class BackupArgs:
     deployment: Deployment
@@ -89,20 +106,7 @@ class Backup(pulumi.ComponentResource):
                 backup_management_type="AzureStorage",
                 work_load_type="AzureFileShare",
                 time_zone="UTC",
-                schedule_policy=recoveryservices.SimpleSchedulePolicyArgs(
-                    schedule_policy_type="SimpleSchedulePolicy",
-                    schedule_run_frequency="Daily",
-                    schedule_run_times=[DAILY_AT],
-                ),
-                retention_policy=recoveryservices.LongTermRetentionPolicyArgs(
-                    retention_policy_type="LongTermRetentionPolicy",
-                    daily_schedule=recoveryservices.DailyRetentionScheduleArgs(
-                        retention_times=[DAILY_AT],
-                        retention_duration=recoveryservices.RetentionDurationArgs(
-                            count=RETENTION_DAYS, duration_type="Days"
-                        ),
-                    ),
-                ),
+                **_daily(),
             ),
             opts=child,
         )
@@ -155,20 +159,7 @@ class Backup(pulumi.ComponentResource):
                 backup_management_type="AzureIaasVM",
                 time_zone="UTC",
                 instant_rp_retention_range_in_days=2,
-                schedule_policy=recoveryservices.SimpleSchedulePolicyArgs(
-                    schedule_policy_type="SimpleSchedulePolicy",
-                    schedule_run_frequency="Daily",
-                    schedule_run_times=[DAILY_AT],
-                ),
-                retention_policy=recoveryservices.LongTermRetentionPolicyArgs(
-                    retention_policy_type="LongTermRetentionPolicy",
-                    daily_schedule=recoveryservices.DailyRetentionScheduleArgs(
-                        retention_times=[DAILY_AT],
-                        retention_duration=recoveryservices.RetentionDurationArgs(
-                            count=RETENTION_DAYS, duration_type="Days"
-                        ),
-                    ),
-                ),
+                **_daily(),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
