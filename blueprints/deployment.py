@@ -7,12 +7,12 @@ answer is refused here with one clear line, before anything is built.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .clouds import CLOUDS, UK_REGIONS, facts
+from .dates import strict_date, today  # noqa: F401  (today: re-exported, callers import it from here)
 from .errors import UserError
 from .loader import resolve
 from .model import Blueprint, TierSizes
@@ -45,17 +45,6 @@ def placeholder_label(council: str) -> str:
     """The council's slug as one DNS label of the placeholder domain: at most 63 characters
     (RFC 1035 2.3.4), never ending in a hyphen."""
     return slugify(council)[:63].rstrip("-") or "council"
-
-
-def today() -> dt.date:
-    """The date trials count from; COUNCILKIT_TODAY (YYYY-MM-DD) pins it for reproducible output."""
-    pinned = os.environ.get("COUNCILKIT_TODAY")
-    if pinned:
-        try:
-            return dt.date.fromisoformat(pinned)
-        except ValueError:
-            raise UserError(f"COUNCILKIT_TODAY: expected a date YYYY-MM-DD, got {pinned!r}") from None
-    return dt.date.today()
 
 
 @dataclass(frozen=True)
@@ -217,10 +206,8 @@ def build_deployment(
                 raise UserError(f"expires: {trial_days} days is not valid; expected 1 to 365 days")
             expires_on = (today() + dt.timedelta(days=trial_days)).isoformat()
         else:
-            try:
-                dt.date.fromisoformat(expires_on)
-            except ValueError:
-                raise UserError(f"expires-on: expected a date YYYY-MM-DD, got {expires_on!r}") from None
+            if strict_date(expires_on) is None:
+                raise UserError(f"expires-on: expected a date YYYY-MM-DD, got {expires_on!r}")
     else:
         expires_on = None
     return Deployment(

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from councilkit.blueprints.dates import strict_date
 from councilkit.blueprints.deployment import Deployment, build_deployment, today
 from councilkit.blueprints.errors import UserError
 
@@ -24,12 +25,9 @@ def parse_expires(text: str, now: dt.date) -> str:
     if match:
         date = now + dt.timedelta(days=int(match.group(1)) * (7 if match.group(2) == "w" else 1))
     else:
-        try:
-            date = dt.date.fromisoformat(text)
-        except ValueError:
-            raise UserError(
-                f"expires: expected days or weeks (30d, 2w) or a date YYYY-MM-DD, got {text!r}"
-            ) from None
+        date = strict_date(text)
+        if date is None:
+            raise UserError(f"expires: expected days or weeks (30d, 2w) or a date YYYY-MM-DD, got {text!r}")
     if not now < date <= now + dt.timedelta(days=MAX_TRIAL_DAYS):
         raise UserError(
             f"expires: {date.isoformat()} is not 1 to {MAX_TRIAL_DAYS} days after today ({now.isoformat()})"

@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from councilkit.blueprints.dates import strict_date
+
 METADATA_OUTPUT = "councilkit"  # as stacks/program.py exports it
 
 
@@ -41,19 +43,12 @@ class Decision:
     reason: str
 
 
-def _date(text: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if isinstance(text, str) else None
-    except ValueError:
-        return None
-
-
 def decide(info: StackInfo, today: dt.date) -> Decision:
     if not info.managed:
         return Decision(info, False, "not deployed by councilkit")
     if info.tier != "trial":
         return Decision(info, False, f"tier {info.tier or 'unknown'}: only trials expire")
-    expires = _date(info.expires_on)
+    expires = strict_date(info.expires_on)
     if expires is None:
         return Decision(info, False, f"no readable expires-on ({info.expires_on!r})")
     if expires > today:

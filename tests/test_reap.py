@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from councilkit.blueprints import dates as calendar
 from councilkit.cli import reap
 
 TODAY = dt.date(2026, 11, 25)
@@ -154,7 +155,9 @@ def fake_backend(monkeypatch, tmp_path):
     monkeypatch.setattr(automation.shutil, "which", lambda name: "/opt/pulumi/bin/pulumi")
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "x")
     monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("COUNCILKIT_TODAY", TODAY.isoformat())
+    # A real reap refuses a pinned date: the clock itself says TODAY (noon in London).
+    monkeypatch.delenv("COUNCILKIT_TODAY", raising=False)
+    monkeypatch.setattr(calendar, "NOW", lambda: dt.datetime.combine(TODAY, dt.time(12), dt.timezone.utc))
     monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
     for key in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "ARM_CLIENT_ID", "AZURE_CLIENT_ID"):
         monkeypatch.delenv(key, raising=False)
@@ -240,3 +243,61 @@ def test_destroy_stack_selects_by_name_and_destroys_from_state(monkeypatch):
     progress = type("P", (), {"on_output": lambda self, line: None, "on_event": lambda self, e: None})()
     reap.destroy_stack("ws", "a-nextcloud-trial", progress)
     assert calls == [("select", "a-nextcloud-trial", "ws"), ("destroy", "never", True)]
+
+
+# --- dates: one format, one time zone, no pinned date in a real reap (issue 14 class 11) --------
+
+
+@pytest.mark.parametrize("written", ["20261101", "2026-W44-1", "2026-11-1", "2026-11-01T00:00", " 2026-11-01", "2026-02-30"])
+def test_an_expiry_not_written_yyyy_mm_dd_is_never_acted_on(written):
+    """Python 3.11 reads 20261101 and 2026-W44-1 as dates; a reap must not."""
+    info = reap.StackInfo("s", managed=True, tier="trial", expires_on=written, resource_count=3)
+    decision = reap.decide(info, TODAY)
+    assert not decision.reap and decision.reason == f"no readable expires-on ({written!r})"
+
+
+@pytest.mark.parametrize("utc, london", [
+    (dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.timezone.utc), dt.date(2026, 7, 1)),   # BST: already tomorrow
+    (dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.timezone.utc), dt.date(2026, 12, 31)),  # GMT: same day
+    (dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=14))), dt.date(2026, 6, 30)),  # a UTC+14 runner
+])
+def test_today_is_the_date_in_london_whatever_the_machines_zone(monkeypatch, utc, london):
+    monkeypatch.setattr(calendar, "NOW", lambda: utc)
+    assert calendar.london_today() == london
+
+
+def test_a_runner_ahead_of_london_does_not_reap_a_trial_early(monkeypatch):
+    """10:00 on 1 July at UTC+14 is still 30 June in London: a trial expiring 1 July stays."""
+    monkeypatch.delenv("COUNCILKIT_TODAY", raising=False)
+    monkeypatch.setattr(calendar, "NOW", lambda: dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=14))))
+    info = reap.StackInfo("s", managed=True, tier="trial", expires_on="2026-07-01", resource_count=3)
+    assert not reap.decide(info, calendar.real_today("reap")).reap
+
+
+def test_a_real_reap_refuses_a_pinned_date_and_destroys_nothing(fake_backend, capsys, monkeypatch):
+    _, destroyed = fake_backend
+    monkeypatch.setenv("AWS_PROFILE", "council")
+    monkeypatch.setenv("ARM_CLIENT_ID", "sp")
+    monkeypatch.setenv("COUNCILKIT_TODAY", "2030-01-01")  # would make every trial look expired
+    code, out, err = run_main(["reap", "--yes"], capsys)
+    assert code == 2 and destroyed == [] and out == ""
+    assert err.count("\n") == 1 and err.startswith("error: reap: COUNCILKIT_TODAY is set ('2030-01-01')")
+    assert "unset it" in err
+
+
+def test_a_dry_run_may_count_from_a_pinned_date_and_says_so(fake_backend, capsys, monkeypatch):
+    _, destroyed = fake_backend
+    monkeypatch.setenv("COUNCILKIT_TODAY", "2026-11-25")
+    code, out, err = run_main(["reap", "--dry-run"], capsys)
+    assert code == 0, err
+    assert "dry run: would destroy 2 stack(s) (counting from 2026-11-25, pinned by COUNCILKIT_TODAY)" in out
+    assert destroyed == []
+
+
+@pytest.mark.parametrize("pin", ["20261125", "2026-W48-3", "tomorrow"])
+def test_a_malformed_pin_is_refused(monkeypatch, pin):
+    from councilkit.blueprints.errors import UserError
+
+    monkeypatch.setenv("COUNCILKIT_TODAY", pin)
+    with pytest.raises(UserError, match=r"COUNCILKIT_TODAY: expected a date YYYY-MM-DD"):
+        calendar.today()

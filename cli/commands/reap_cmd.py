@@ -25,11 +25,13 @@ def reap(backend, dry_run, yes):
 def _reap(workspace, url, dry_run, yes):
     from rich.console import Console
 
-    from councilkit.blueprints.deployment import today
+    from councilkit.blueprints import dates
     from councilkit.blueprints.errors import UserError
     from councilkit.cli import reap as reaping
 
-    decisions = reaping.select(reaping.list_stacks(workspace), today())
+    # A dry run may count from a pinned date (to see what a date would reap); a real one never.
+    when = (dates.today() if dry_run else dates.real_today("reap"))
+    decisions = reaping.select(reaping.list_stacks(workspace), when)
     if not decisions:
         click.echo(f"no councilkit stacks in {url}")
         return
@@ -40,7 +42,8 @@ def _reap(workspace, url, dry_run, yes):
         click.echo("nothing to reap")
         return
     if dry_run:
-        click.echo(f"dry run: would destroy {len(chosen)} stack(s)")
+        pinned = f" (counting from {when.isoformat()}, pinned by {dates.PIN})" if dates.pinned_today() else ""
+        click.echo(f"dry run: would destroy {len(chosen)} stack(s){pinned}")
         return
     reaping.check_clouds(decisions)
     if not yes:
