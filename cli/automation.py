@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 from collections import deque
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -134,6 +137,58 @@ def prepare(path, backend: str | None, *, cloud_credentials: bool, secrets_provi
     return Session(folder=folder, deployment=d, backend=url, secrets_provider=secrets_provider)
 
 
+@contextmanager
+def _stderr_held(held: list[str]):
+    """Hold what is written to file descriptor 2 meanwhile. The Automation API probes
+    `pulumi version` with subprocess.check_output, which lets the CLI's stderr through: a
+    crashing CLI would add its panic to our one-line error."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            held.append(tmp.read().decode("utf-8", "replace"))
+
+
+@contextmanager
+def pulumi_errors(what: str, hold_stderr: bool = False):
+    """Every way the pulumi CLI or its backend fails outside an update, as one UserError: not
+    there, not runnable, crashing on `pulumi version`, printing no version, too old, or a
+    command (`stack select`, `stack ls`: a backend without credentials) that fails."""
+    from pulumi import automation as auto
+
+    held: list[str] = []
+    try:
+        with (_stderr_held(held) if hold_stderr else nullcontext()):
+            yield
+    except FileNotFoundError:
+        raise UserError(MISSING_CLI) from None
+    except subprocess.CalledProcessError as exc:
+        said = _first_error("".join(held) + (exc.output or b"").decode("utf-8", "replace"))
+        raise UserError(
+            f"the pulumi CLI on PATH is broken: `pulumi version` exited with {exc.returncode} ({said}); "
+            f"reinstall it (see {INSTALL_URL})"
+        ) from None
+    except UnicodeDecodeError:
+        raise UserError(f"the pulumi CLI on PATH printed a version that is not text; reinstall it (see {INSTALL_URL})") from None
+    except OSError as exc:
+        raise UserError(f"the pulumi CLI on PATH cannot be run ({exc.strerror or exc}); reinstall it (see {INSTALL_URL})") from None
+    except auto.InvalidVersionError as exc:
+        raise UserError(f"the pulumi CLI's version does not suit this councilkit ({_first_error(str(exc))}); "
+                        f"install a current one, see {INSTALL_URL}") from None
+    except auto.CommandError as exc:
+        raise UserError(f"pulumi could not {what}: {_first_error(str(exc))}") from None
+    else:
+        if held and held[0]:
+            sys.stderr.write(held[0])  # nothing failed: what was said is not ours to drop
+
+
 def open_stack(session: Session, *, create: bool):
     """The Automation API stack for the folder: a LocalWorkspace whose work_dir is the folder."""
     from pulumi import automation as auto
@@ -144,21 +199,16 @@ def open_stack(session: Session, *, create: bool):
         secrets_provider=session.secrets_provider,
         env_vars=session.env_vars(),
     )
-    try:
-        if create:
-            return auto.create_or_select_stack(session.stack, work_dir=opts.work_dir, opts=opts)
-        return auto.select_stack(session.stack, work_dir=opts.work_dir, opts=opts)
-    except FileNotFoundError:
-        raise UserError(MISSING_CLI) from None
-    except auto.InvalidVersionError as exc:
-        raise UserError(f"the pulumi CLI is too old for this councilkit ({exc}); upgrade it, see {INSTALL_URL}") from None
-    except auto.StackNotFoundError:
-        raise UserError(
-            f"stack {session.stack} does not exist in {session.backend}; deploy it first with "
-            f"`councilkit up {session.folder.path}` (or pass the --backend it lives in)"
-        ) from None
-    except auto.CommandError as exc:
-        raise UserError(f"pulumi could not open stack {session.stack}: {_first_error(str(exc))}") from None
+    with pulumi_errors(f"open stack {session.stack}", hold_stderr=True):
+        try:
+            if create:
+                return auto.create_or_select_stack(session.stack, work_dir=opts.work_dir, opts=opts)
+            return auto.select_stack(session.stack, work_dir=opts.work_dir, opts=opts)
+        except auto.StackNotFoundError:
+            raise UserError(
+                f"stack {session.stack} does not exist in {session.backend}; deploy it first with "
+                f"`councilkit up {session.folder.path}` (or pass the --backend it lives in)"
+            ) from None
 
 
 def _call(session: Session, what: str, fn: Callable):

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from councilkit.blueprints.errors import UserError
+from councilkit.blueprints.errors import UserError, error_line
 
 COMMANDS = {
     "blueprints": ("councilkit.cli.commands.blueprints_cmd", "blueprints", "List, show and lint app blueprints."),
@@ -50,12 +50,16 @@ def cli():
 
 
 def fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    click.echo(error_line(message), err=True)
     sys.exit(2)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Every user error ends as one `error:` line on stderr and exit code 2, never a traceback."""
+    """Every user error ends as one `error:` line on stderr and exit code 2, never a traceback.
+
+    The one exit path: a command raises UserError (cli/safe_io.WriteFailed for a write) and
+    inherits the contract. OSError and RecursionError are caught last, for a file or a document
+    no check foresaw: still one line naming the file, not a traceback."""
     try:
         rv = cli.main(args=argv, prog_name="councilkit", standalone_mode=False)
     except UserError as exc:
@@ -69,4 +73,9 @@ def main(argv: list[str] | None = None) -> None:
         fail(message)
     except KeyboardInterrupt:
         fail("interrupted")
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        fail(f"{where}{exc.strerror or exc}")
+    except RecursionError:
+        fail("input nested too deeply to read; refused")
     sys.exit(rv if isinstance(rv, int) else 0)

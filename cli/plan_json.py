@@ -10,14 +10,13 @@ Resources are sorted by URN and keys by name, so the same inputs give byte-ident
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from councilkit.blueprints.deployment import Deployment
 
 from councilkit.stacks.plan import Plan, PlannedResource
+
+from .safe_io import write_atomically  # noqa: F401  (its writers import it from here)
 
 PLAN_FORMAT = 2
 """Version of this document's shape: 2 added dependencies, provider and resource options."""
@@ -74,23 +73,3 @@ def plan_document(plan: Plan, d: Deployment, extra: dict[str, Any] | None = None
 
 def dumps(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside the target, then rename: never a half-written file."""
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        from councilkit.blueprints.errors import UserError
-
-        raise UserError(f"--json: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a plan is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

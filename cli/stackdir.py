@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from councilkit.blueprints.deployment import Deployment
-from councilkit.blueprints.errors import UserError
+from councilkit.blueprints.errors import UserError, quote
 from councilkit.blueprints.yamlfile import read_mapping
 from councilkit.blueprints.lock import ANSWER_KEYS, LOCK_FILE, Lock, locked_deployment, read_lock
 
@@ -86,10 +86,25 @@ def open_folder(path: str | os.PathLike) -> StackFolder:
     if not isinstance(config, dict):
         raise UserError(f"{stacks[0]}: config: expected a mapping of keys to values")
     kept = {k: str(doc[k]) for k in PULUMI_KEPT_KEYS if doc.get(k)}
-    backend = None
-    if (folder / PROJECT_FILE).is_file():
-        backend = ((read_mapping(folder / PROJECT_FILE).get("backend") or {}).get("url")) or None
+    backend = project_backend(folder / PROJECT_FILE) if (folder / PROJECT_FILE).is_file() else None
     return StackFolder(path=folder, stack=stack, config=config, kept=kept, lock=lock, backend=backend)
+
+
+def project_backend(path: Path) -> str | None:
+    """The state backend URL a Pulumi.yaml names, in the one form Pulumi's project file takes:
+    `backend: {url: ...}` (an object with an optional string `url` and no other key, or null;
+    pulumi/pulumi sdk/go/common/workspace/project.json). Anything else, `backend: s3://...` for
+    one, Pulumi itself refuses: say how to write it instead."""
+    backend = read_mapping(path).get("backend")
+    if backend is None:
+        return None
+    if not isinstance(backend, dict) or set(backend) - {"url"} or not isinstance(backend.get("url", ""), str):
+        shown = backend if isinstance(backend, (str, int, float, bool)) else type(backend).__name__
+        raise UserError(
+            f"{path}: backend: expected a mapping with a url, e.g. `backend: {{url: s3://bucket}}` "
+            f"(as Pulumi's project file takes it), got {quote(shown)}"
+        )
+    return backend.get("url") or None
 
 
 def same_stack(existing: StackFolder, rendered: Rendered) -> bool:
@@ -133,7 +148,16 @@ def write(target: Path, rendered: Rendered, stale: tuple[str, ...] = ()) -> None
     target = Path(target)
     parent = target.parent
     if not parent.is_dir():
-        raise UserError(f"--dir: folder {parent} does not exist")
+        state = "is a file, not a folder" if parent.exists() else "does not exist"
+        raise UserError(f"--dir: folder {parent} {state}")
+    from .safe_io import writing
+
+    with writing(target):
+        _write(target, rendered, stale)
+
+
+def _write(target: Path, rendered: Rendered, stale: tuple[str, ...]) -> None:
+    parent = target.parent
     if not target.exists():
         staging = _stage(parent, f".{target.name}.tmp-", rendered.files)
         try:

@@ -335,20 +335,20 @@ def test_destroying_a_recreated_stack_again_keeps_the_first_record_under_earlier
 
 def test_record_files_are_written_atomically_and_a_failed_write_leaves_none(tmp_path, monkeypatch):
     from councilkit.blueprints.deployment import build_deployment
-    from councilkit.cli import plan_json
+    from councilkit.cli import safe_io
 
     d = build_deployment("nextcloud", cloud="aws", tier="trial", **COUNCIL)
     rec = retire.record(d, TRIAL, "eu-west-2", [], [{"type": "aws:ec2/vpc:Vpc", "name": "nextcloud-vpc"}], False)
-    real = plan_json.os.replace
+    real = safe_io.os.replace
 
     def broken(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(plan_json.os, "replace", broken)
+    monkeypatch.setattr(safe_io.os, "replace", broken)
     with pytest.raises(OSError):
         retire.write(tmp_path, rec)
     assert sorted(p.name for p in tmp_path.iterdir()) == [], "no half-written or temporary file"
-    monkeypatch.setattr(plan_json.os, "replace", real)
+    monkeypatch.setattr(safe_io.os, "replace", real)
     human, machine = retire.write(tmp_path, rec)
     assert json.loads(machine.read_text())["deleted"] == [{"type": "aws:ec2/vpc:Vpc", "name": "nextcloud-vpc"}]
     assert "- aws:ec2/vpc:Vpc `nextcloud-vpc`" in human.read_text()
@@ -593,14 +593,14 @@ def test_the_production_runbook_names_the_outputs_that_say_what_destroy_keeps(pr
 
 
 def test_a_record_the_folder_cannot_take_is_printed_and_the_error_is_one_line(calls, world, trial, capsys, monkeypatch):
-    from councilkit.cli import plan_json
+    from councilkit.cli import safe_io
 
     deployed(world, "trial")
 
     def full(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(plan_json.os, "replace", full)
+    monkeypatch.setattr(safe_io.os, "replace", full)
     code, out, err = main(["destroy", str(trial), "--yes"], capsys)
     assert code == 2
     assert out.startswith(f"# Retired: {TRIAL}\n")

@@ -7,6 +7,7 @@ calls Pulumi; see cli/automation.py.
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -141,8 +142,9 @@ def confirm_destroy(d, stack: str, kept=(), delete_backups: bool = False, otherw
                     ask: bool = True) -> None:
     """Say exactly what goes and what stays before anything is destroyed; then (unless --yes)
     production wants the stack's name typed, a trial a yes."""
-    from councilkit.blueprints.errors import UserError
+    from councilkit.blueprints.errors import UserError, quote
 
+    piped = piped_answer(stack) if ask else None
     where = f"{d.blueprint.app.name} for {d.council}, {d.cloud} {d.region}"
     what = "PRODUCTION stack" if d.production else "trial stack"
     click.echo(f"This destroys {what} {stack} ({where}). It cannot be undone.", err=True)
@@ -150,12 +152,34 @@ def confirm_destroy(d, stack: str, kept=(), delete_backups: bool = False, otherw
         click.echo(line, err=True)
     if not ask:
         return
-    if d.production:
-        typed = click.prompt("Type the stack name to destroy it", err=True)
-        if typed.strip() != stack:
-            raise UserError(f"destroy: {typed.strip()!r} is not the stack name {stack}; nothing was destroyed")
+    question = "Type the stack name to destroy it" if d.production else f"Destroy {stack}? [y/N]"
+    if piped is not None:
+        click.echo(f"{question}: {piped}", err=True)
+        typed = piped
+    elif d.production:
+        typed = click.prompt(question, err=True).strip()
     else:
-        click.confirm(f"Destroy {stack}?", abort=True, err=True)
+        typed = "y" if click.confirm(f"Destroy {stack}?", err=True) else "n"
+    if d.production and typed != stack:
+        raise UserError(f"destroy: {quote(typed)} is not the stack name {stack}; nothing was destroyed")
+    if not d.production and typed.lower() not in ("y", "yes"):
+        raise click.exceptions.Abort()
+
+
+def piped_answer(stack: str) -> str | None:
+    """The answer a script piped in, read before anything is printed; None at a terminal.
+    No terminal and nothing to read (a CI job, `< /dev/null`): refuse in one line, rather
+    than print a prompt no one can answer."""
+    from councilkit.blueprints.errors import UserError
+
+    stdin = sys.stdin
+    if stdin is not None and not stdin.closed and stdin.isatty():
+        return None
+    line = stdin.readline() if stdin is not None and not stdin.closed else ""
+    if not line:
+        raise UserError(f"destroy: no terminal to ask on and no answer on stdin; nothing was destroyed; "
+                         f"pass --yes to destroy {stack} without asking")
+    return line.strip()
 
 
 @click.command()

@@ -19,7 +19,10 @@ def reap(backend, dry_run, yes):
     automation.require_pulumi_cli()
     automation.require_passphrase("passphrase")
     with tempfile.TemporaryDirectory(prefix="councilkit-reap-") as work:
-        _reap(reaping.backend_workspace(url, work), url, dry_run, yes)
+        with automation.pulumi_errors(f"open the state backend {url}", hold_stderr=True):
+            workspace = reaping.backend_workspace(url, work)
+        with automation.pulumi_errors(f"list the stacks in {url}"):
+            _reap(workspace, url, dry_run, yes)
 
 
 def _reap(workspace, url, dry_run, yes):

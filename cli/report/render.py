@@ -39,16 +39,19 @@ def write(out: Path, files: dict[str, str]) -> list[Path]:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out: {out} is a file, expected a folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        for name, text in files.items():
-            (tmp / name).write_text(text, encoding="utf-8")
-        out.mkdir(exist_ok=True)
-        written = []
-        for name in files:
-            os.replace(tmp / name, out / name)
-            written.append(out / name)
-        return written
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    from councilkit.cli.safe_io import writing
+
+    with writing(out, "--out"):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            for name, text in files.items():
+                (tmp / name).write_text(text, encoding="utf-8")
+            out.mkdir(exist_ok=True)
+            written = []
+            for name in files:
+                os.replace(tmp / name, out / name)
+                written.append(out / name)
+            return written
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
