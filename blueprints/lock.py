@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import UserError
+from .yamlfile import MAX_BYTES, read_text
 from .model import SEMVER, Blueprint
 
 LOCK_FILE = "councilkit.lock.json"
@@ -92,14 +93,17 @@ def lock_text(doc: Mapping[str, Any]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
+# A lock holds a whole resolved blueprint (tens of KB for the largest shipped app).
+LOCK_MAX_BYTES = 4 * MAX_BYTES
+
+
 def read_lock(folder: Path) -> Lock:
     path = Path(folder) / LOCK_FILE
+    if not path.exists() and not path.is_symlink():
+        raise UserError(f"{folder}: no {LOCK_FILE}; expected a folder written by `councilkit new`")
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"{folder}: no {LOCK_FILE}; expected a folder written by `councilkit new`") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+        # One reader for users' files: size, UTF-8 (file and byte offset), unreadable, link loops.
+        doc = json.loads(read_text(path, max_bytes=LOCK_MAX_BYTES))
     except json.JSONDecodeError as exc:
         raise UserError(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg})") from None
     found = doc.get("councilkit_lock") if isinstance(doc, dict) else None
