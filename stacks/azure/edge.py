@@ -44,16 +44,10 @@ import pulumi_azure_native.frontdoor as frontdoor
 from councilkit.blueprints.deployment import Deployment
 
 from . import names
-from .private_link import approve_by_hand
+from .private_link import approve_by_hand, request_message
 
 SKU = "Premium_AzureFrontDoor"
 MANAGED_RULE_SETS = (("Microsoft_DefaultRuleSet", "2.1", "Block"), ("Microsoft_BotManagerRuleSet", "1.1", None))
-
-
-def request_message(d: Deployment) -> str:
-    """The Private Link request's message: how `up` finds Front Door's connection among the
-    environment's (its `privateLinkServiceConnectionState.description`, Microsoft's how-to)."""
-    return f"councilkit: Front Door for {d.stack_name}"
 
 
 @dataclass

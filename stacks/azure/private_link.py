@@ -21,6 +21,8 @@ from typing import Any
 
 from councilkit.stacks.cloud import CouncilAction, GoLive
 
+from . import names
+
 ORIGIN = "azure-native:cdn:AFDOrigin"
 ENVIRONMENT = "azure-native:app:ManagedEnvironment"
 TYPE = "Microsoft.App/managedEnvironments"
@@ -32,20 +34,15 @@ APPROVED_BY = "Approved by councilkit up"
 
 
 def request_message(d) -> str:
-    from .edge import request_message as message
-
-    return message(d)
-
-
-def _group(d) -> str:
-    from . import names
-
-    return names.resource_group(d)
+    """The Private Link request's message (edge.py sets it on the origin): how `up` finds Front
+    Door's connection among the environment's (its `privateLinkServiceConnectionState.description`,
+    Microsoft's how-to). Here, not in edge.py, so go-live reads it without importing the SDK."""
+    return f"councilkit: Front Door for {d.stack_name}"
 
 
 def list_argv(d, environment: str) -> list[str]:
     return ["az", "network", "private-endpoint-connection", "list", "--name", environment,
-            "--resource-group", _group(d), "--type", TYPE, "--output", "json"]
+            "--resource-group", names.resource_group(d), "--type", TYPE, "--output", "json"]
 
 
 def approve_argv(connection_id: str) -> list[str]:
@@ -67,17 +64,19 @@ def _environment(live: GoLive) -> str:
     return str(outputs.get("name") or str(outputs.get("id") or "").rpartition("/")[2] or "<ENVIRONMENT_NAME>")
 
 
+def _state(connection: dict) -> dict:
+    return (connection.get("properties") or {}).get("privateLinkServiceConnectionState") or {}
+
+
 def status(connection: dict) -> str:
-    return str(((connection.get("properties") or {}).get("privateLinkServiceConnectionState") or {})
-               .get("status") or "unknown")
+    return str(_state(connection).get("status") or "unknown")
 
 
 def ours(d, connections: Any) -> list[dict]:
     """Front Door's connections: those whose description is the origin's request message."""
     message = request_message(d)
     return [c for c in connections if isinstance(c, dict)
-            and ((c.get("properties") or {}).get("privateLinkServiceConnectionState") or {})
-            .get("description") == message] if isinstance(connections, list) else []
+            and _state(c).get("description") == message] if isinstance(connections, list) else []
 
 
 def _read(live: GoLive) -> tuple[list[dict] | None, str]:
