@@ -345,10 +345,14 @@ def virtual_machine(r, ctx: Context) -> list[Line]:
     """Linux pay-as-you-go compute per hour, plus its OS disk (the data disk is its own Disk)."""
     size = get(r.inputs, "hardwareProfile.vmSize", "")
     os_disk = get(r.inputs, "storageProfile.osDisk", {}) or {}
-    gib = int(os_disk.get("diskSizeGB") or OS_DISK_GIB)
     sku = get(os_disk, "managedDisk.storageAccountType", "Premium_LRS")
     return [ctx.line(r, f"{size} Linux VM", ctx.hours, f"vm.linux.{size}"),
-            _premium_disk(r, ctx, sku, gib, "OS disk")]
+            _premium_disk(r, ctx, sku, os_disk_gib(r), "OS disk")]
+
+
+def os_disk_gib(vm) -> int:
+    """The VM's OS disk size: as set, else the image's default."""
+    return int(get(vm.inputs, "storageProfile.osDisk.diskSizeGB") or OS_DISK_GIB)
 
 
 @prices("azure-native:compute:Disk")
@@ -372,10 +376,10 @@ def protected_vm(r, ctx: Context) -> list[Line]:
     disks = [d for d in ctx.of_type("azure-native:compute:Disk")
              if any(ctx.find("azure-native:compute:Disk", get(x, "managedDisk.id")) is d
                     for x in get(vm.inputs, "storageProfile.dataDisks", []) or [])]
-    gib = OS_DISK_GIB + sum(int(d.inputs.get("diskSizeGB") or 0) for d in disks)
-    key = "backup.vm.instance_50gb" if gib <= 50 else "backup.vm.instance_500gb"
+    gib = os_disk_gib(vm) + sum(int(d.inputs.get("diskSizeGB") or 0) for d in disks)
     if gib > 500:
         raise Unpriced("backup of VMs over 500 GB is not priced")
+    key = "backup.vm.instance_50gb" if gib <= 50 else "backup.vm.instance_500gb"
     return [ctx.line(r, f"Azure Backup of the database VM ({gib} GiB of disks)", 1, key),
             ctx.line(r, "backup storage (geo-redundant)", gib, "backup.vm.grs.gb_month",
                      f"assumes the recovery points hold about {gib} GB (incremental after the first)")]
