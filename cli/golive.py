@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from councilkit.blueprints.errors import UserError
 from councilkit.stacks.cloud import CouncilAction, GoLive, Phase, SmokeTarget
 
-from .plan_json import write_atomically
+from .safe_io import write_atomically
 
 WAITING_EXIT = 3
 """`up`'s exit code while it waits on the council (records not visible yet, an image to push)."""

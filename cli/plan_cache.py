@@ -312,7 +312,7 @@ def store(key: str, d: Deployment, plan: Plan, extras: dict[str, Any] | None = N
             return False
     except Exception:  # noqa: BLE001 — the caller's own plan or assessment reports real errors
         return False
-    from .plan_json import write_atomically
+    from .safe_io import write_atomically
 
     folder = cache_dir()
     try:

@@ -16,8 +16,6 @@ from councilkit.blueprints.deployment import Deployment
 
 from councilkit.stacks.plan import Plan, PlannedResource
 
-from .safe_io import write_atomically  # noqa: F401  (its writers import it from here)
-
 PLAN_FORMAT = 2
 """Version of this document's shape: 2 added dependencies, provider and resource options."""
 

@@ -9,7 +9,8 @@ from councilkit.blueprints.deployment import Deployment
 from councilkit.stacks.plan import Plan
 
 from .offline import run_offline
-from .plan_json import dumps, plan_document, write_atomically
+from .plan_json import dumps, plan_document
+from .safe_io import write_atomically
 
 
 def plan_deployment(d: Deployment) -> Plan:
@@ -59,4 +60,4 @@ def document_extras(plan: Plan, d: Deployment, assessed=None, checked=None) -> d
 
 
 def write_plan(plan: Plan, d: Deployment, path: str | Path, assessed=None, checked=None) -> None:
-    write_atomically(Path(path), dumps(plan_document(plan, d, document_extras(plan, d, assessed, checked))))
+    write_atomically(Path(path), dumps(plan_document(plan, d, document_extras(plan, d, assessed, checked))), "--json")

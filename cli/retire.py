@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from .plan_json import write_atomically
+from .safe_io import write_atomically
 
 MARKDOWN = "RETIRED.md"
 MACHINE = "retired.json"

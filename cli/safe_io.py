@@ -64,8 +64,9 @@ def writing(target: str | os.PathLike, what: str | None = None):
         raise WriteFailed(f"{where}cannot write {target}: {_why(exc, target)}", exc, target) from None
 
 
-def write_atomically(path: Path, text: str, what: str | None = "--json") -> None:
-    """Write to a temporary file beside the target, then rename: never a half-written file."""
+def write_atomically(path: Path, text: str, what: str | None = None) -> None:
+    """Write to a temporary file beside the target, then rename: never a half-written file.
+    `what` names the option the user gave the path with (`--json`), if any, for the error line."""
     path = Path(path)
     if path.parent and not path.parent.exists():
         raise UserError(f"{what or 'cannot write ' + str(path)}: folder {path.parent} does not exist")

@@ -16,7 +16,8 @@ def cost(deployment, use_cache, json_path):
 
     from councilkit.blueprints.deployment import today
     from councilkit.cli import cost_view
-    from councilkit.cli.plan_json import dumps, write_atomically
+    from councilkit.cli.plan_json import dumps
+    from councilkit.cli.safe_io import write_atomically
     from councilkit.cli.plan_cache import cached_plan
     from councilkit.stacks.cost import estimate
 
@@ -26,5 +27,5 @@ def cost(deployment, use_cache, json_path):
     title = f"Monthly estimate: {d.blueprint.ref} on {d.cloud} {d.region}, {d.tier} ({d.council})"
     cost_view.print_estimate(result, title)
     if json_path:
-        write_atomically(Path(json_path), dumps(result.as_json()))
+        write_atomically(Path(json_path), dumps(result.as_json()), "--json")
         click.echo(f"estimate written to {json_path}")

@@ -112,7 +112,8 @@ def _guarded(entry: Entry, step: Callable[[], Outcome | None]) -> Outcome | None
 
 def _from_cache(entry: Entry, d, json_dir: str | None, use_cache: bool) -> Outcome | None:
     from councilkit.cli.plan_cache import cached_entry
-    from councilkit.cli.plan_json import dumps, write_atomically
+    from councilkit.cli.plan_json import dumps
+    from councilkit.cli.safe_io import write_atomically
 
     hit = cached_entry(d, use_cache, with_plan=False)
     if hit is None:
@@ -122,7 +123,7 @@ def _from_cache(entry: Entry, d, json_dir: str | None, use_cache: bool) -> Outco
     if json_dir:
         path = Path(json_dir) / f"{d.stack_name}.json"
         if not (hit.plan_json_sha256 and _holds(path, hit.plan_json_sha256)):
-            write_atomically(path, dumps({**hit.full_document(), "deployability": checked.as_json()}))
+            write_atomically(path, dumps({**hit.full_document(), "deployability": checked.as_json()}), "--json")
     return _outcome(entry, d, hit.resource_count, hit.extras, cached=True, checked=checked)
 
 
@@ -151,7 +152,8 @@ def plan_entry(entry: Entry, json_dir: str | None = None, use_cache: bool = True
         found = _from_cache(entry, d, json_dir, use_cache)
         if found is not None:
             return found
-        from councilkit.cli.plan_json import dumps, plan_document, write_atomically
+        from councilkit.cli.plan_json import dumps, plan_document
+        from councilkit.cli.safe_io import write_atomically
 
         plan = planning.plan_deployment(d)
         extras = planning.plan_extras(plan, d)
@@ -159,7 +161,7 @@ def plan_entry(entry: Entry, json_dir: str | None = None, use_cache: bool = True
         text = None
         if json_dir:  # as planning.write_plan writes it
             text = dumps(plan_document(plan, d, {**extras, "deployability": checked.as_json()}))
-            write_atomically(Path(json_dir) / f"{d.stack_name}.json", text)
+            write_atomically(Path(json_dir) / f"{d.stack_name}.json", text, "--json")
         if plan_cache.enabled(use_cache) and plan_cache._real_engine():
             plan_cache.store(plan_cache.cache_key(d), d, plan, extras, text)
         return _outcome(entry, d, len(plan.resources), extras, cached=False, checked=checked)

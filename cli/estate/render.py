@@ -64,7 +64,7 @@ def workflow_text(estate: str, rendered: list[Rendered]) -> str:
 
 
 def write_shared_files(root: Path, estate: str, rendered: list[Rendered]) -> list[Path]:
-    from councilkit.cli.plan_json import write_atomically
+    from councilkit.cli.safe_io import write_atomically
 
     (root / WORKFLOW.parent).mkdir(parents=True, exist_ok=True)
     files = {

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 from pathlib import Path
 
-from councilkit.cli.plan_json import write_atomically
+from councilkit.cli.safe_io import write_atomically
 
 from .results import FAILED, NOT_RUN, PASSED, SKIPPED, RunResult
 from .suites import suite_for
