@@ -83,6 +83,22 @@ class HealthCheck(Strict):
     )
 
 
+class SmokeRequest(Strict):
+    """One request of the app's smoke check: GET `path` on the site (https://<domain><path>),
+    which must answer one of `status` and, when `contains` is given, carry that text in the body.
+
+    A health check only says a process answers; a smoke check says the app works for a person
+    (installed, its database reachable, its login page served). `up`, `upgrade` and the acceptance
+    suite end with it; `councilkit check STACK` runs it on demand."""
+
+    path: str = Field(pattern=r"^/[^\s]*$")
+    status: str = Field(default="200", pattern=r"^\d{3}(-\d{3})?(,\d{3})*$",
+                        description="codes that pass, as a health check's healthy_codes")
+    contains: str | None = Field(default=None, min_length=1, max_length=200,
+                                 description="text the body must contain (case-sensitive)")
+    why: str = Field(min_length=3, description="what a pass proves, said when it fails")
+
+
 class Container(Strict):
     """One process of the app.
 
@@ -302,6 +318,11 @@ class Blueprint(Strict):
     install: Install | None = None
     upgrade: Upgrade
     tiers: Tiers
+    smoke: list[SmokeRequest] = Field(
+        default_factory=list, max_length=10,
+        description="requests that prove the deployed app works (checked in order); every "
+        "newest blueprint version declares at least one",
+    )
     upload_limit_mib: int = Field(
         default=2048, ge=1, le=51200,
         description="largest single request body the app accepts (an upload, a WebDAV PUT), in "
