@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,11 @@ from .model import Blueprint, TierSizes
 TIERS = ("trial", "production")
 DEFAULT_COUNCIL = "Example Council"
 DEFAULT_TRIAL_DAYS = 30
-COUNCIL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 &'.,()-]{1,79}$")
+# A council's name as it writes it, in any script ("Cyngor Sir Ynys Môn", "Comhairle na
+# Gàidhealtachd"), read in Unicode NFC: letters and digits of any script (`[^\W_]`), spaces and the
+# punctuation real names use (straight or typographic apostrophe). It appears as written in
+# reports, the runbook and stack outputs; every cloud name and tag is derived from its ASCII slug.
+COUNCIL_RE = re.compile(r"^[^\W_](?:[^\W_]|[ &'\u2019.,()-]){1,79}$")
 DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}$")
 
@@ -36,8 +41,12 @@ def clouds_for(bp: Blueprint) -> tuple[str, ...]:
 
 
 def slugify(name: str) -> str:
-    """'Royal Borough of Kingston upon Thames' → 'royal-borough-of-kingston-upon-thames'."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    """'Royal Borough of Kingston upon Thames' → 'royal-borough-of-kingston-upon-thames';
+    'Cyngor Sir Ynys Môn' → 'cyngor-sir-ynys-mon': any script is transliterated to ASCII first
+    (anyascii), so every cloud name and tag derived from the slug stays within [a-z0-9-]."""
+    from anyascii import anyascii
+
+    slug = re.sub(r"[^a-z0-9]+", "-", anyascii(unicodedata.normalize("NFC", name)).lower()).strip("-")
     return slug or "council"
 
 
@@ -155,7 +164,8 @@ def build_deployment(
         raise UserError(f"tier: {tier!r} is not valid; expected one of {', '.join(TIERS)}")
     defaults = [name for name, given in (("council", council), ("domain", domain), ("contact", contact)) if given is None]
     council = DEFAULT_COUNCIL if council is None else council
-    council = _check(council.strip(), COUNCIL_RE, "council", "'Borsetshire County Council'")
+    council = _check(unicodedata.normalize("NFC", council.strip()), COUNCIL_RE, "council",
+                     "'Borsetshire County Council' or 'Cyngor Sir Ynys Môn'")
     if locked is not None:
         bp, blueprint_dir = locked
     else:

@@ -1,5 +1,5 @@
 """Property tests: whatever a council types (apostrophes as in King's Lynn, ampersands, digits
-first, 80 characters, and unicode, which the deployment refuses in one line), the names and
+first, 80 characters, letters of any script as in Cyngor Sir Ynys Môn), the names and
 texts councilkit derives from it pass every deployability naming rule. The naming functions are
 tested directly; tests/test_deployability.py plans whole stacks for a few odd names."""
 
@@ -22,6 +22,7 @@ typed = st.from_regex(COUNCIL_RE, fullmatch=True).map(str.strip).filter(lambda s
 councils = typed | st.sampled_from([
     "King's Lynn & West Norfolk", "Internal Audit Council", "1st Unitary Council", "A - B Council",
     "St. Helens (Metropolitan) Borough, Council", "x" * 80, "Hertogenbosch's Council ''",
+    "Cyngor Sir Ynys Môn", "Comhairle na Gàidhealtachd", "Москва", "東京都",
 ])
 labels = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True)
 domains = st.builds(lambda parts, tld: ".".join([*parts, tld]), st.lists(labels, min_size=1, max_size=4),
@@ -69,8 +70,8 @@ def test_azure_names_from_any_council_pass_the_naming_rules(council, tier, app):
 @settings(max_examples=100, deadline=None)
 @given(council=st.text(min_size=1, max_size=90), tier=tiers)
 def test_any_text_as_a_council_is_refused_in_one_line_or_gives_valid_names(council, tier):
-    """Unicode, quotes, control characters: the deployment refuses what it cannot name, with one
-    line; what it accepts names validly."""
+    """Any script, quotes, control characters, emoji: the deployment refuses what is not a name,
+    with one line; what it accepts names validly."""
     try:
         d = deployment(council, tier, "nextcloud")
     except UserError as exc:
