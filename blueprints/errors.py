@@ -26,3 +26,8 @@ def quote(value: object) -> str:
 
 def error_line(message: object) -> str:
     return f"error: {one_line(str(message))}"
+
+
+class Notice(UserWarning):
+    """Something a person should know but that does not stop the command (a blueprint folder that
+    shadows another's same id@version); cli/main.py prints it as one `warning:` line."""

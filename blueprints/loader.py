@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from .errors import UserError
+from .errors import Notice, UserError
 from .model import SEMVER, Blueprint
 from .yamlfile import read_mapping
 
@@ -51,7 +52,11 @@ def _version_key(version: str) -> tuple:
 
 
 def discover(extra: tuple = ()) -> dict[str, dict[str, Found]]:
-    """Every blueprint id → version → file; earlier folders win for the same id@version."""
+    """Every blueprint id → version → file; earlier folders win for the same id@version.
+
+    A released blueprint never changes, so a council's folder may not replace a shipped release
+    with different content (refused: give it a new version), and where two of the council's
+    folders hold different files for one id@version, the one that wins is said (a warning)."""
     found: dict[str, dict[str, Found]] = {}
     for folder in search_dirs(extra):
         for path in sorted(folder.glob("*/*.yaml")):
@@ -59,8 +64,30 @@ def discover(extra: tuple = ()) -> dict[str, dict[str, Found]]:
             if not re.match(SEMVER, version):
                 continue
             app_id = path.parent.name
-            found.setdefault(app_id, {}).setdefault(version, Found(app_id, version, path))
+            first = found.setdefault(app_id, {}).setdefault(version, Found(app_id, version, path))
+            if first.path != path:
+                _shadowed(first.path, path, shipped=folder == BUILTIN_DIR)
     return {k: dict(sorted(v.items(), key=lambda kv: _version_key(kv[0]))) for k, v in sorted(found.items())}
+
+
+def _shadowed(winner: Path, loser: Path, shipped: bool) -> None:
+    if _same_bytes(winner, loser):
+        return
+    ref = f"{loser.parent.name}@{loser.stem}"
+    if shipped:
+        raise UserError(
+            f"{winner}: replaces the shipped release {ref} with different content; a released blueprint "
+            f"never changes: give yours a new version (or another id)"
+        )
+    warnings.warn(Notice(f"{ref}: {winner} is used; {loser} has the same id@version with different content"),
+                  stacklevel=3)
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
 
 
 def _field(loc: tuple) -> str:

@@ -6,8 +6,13 @@ council's extra blueprint folder changing) never changes a deployed stack by sur
 `councilkit upgrade` rewrites it, after showing the difference.
 
 The lock holds the whole resolved blueprint, the sha256 of the released file it came from (a
-released file never changes, so the digest proves which one), and the sha256 of the image build
-files copied beside it (for apps whose image the council builds).
+released file never changes, so the digest proves which one), the sha256 of its own resolved body,
+and the sha256 of the image build files copied beside it (for apps whose image the council builds).
+
+Every read is verified (`verify`): the resolved body against its own digest and, where the
+released file is in the catalogue, against that file and its digest. An edited lock (an image
+moved to another registry, a setting loosened) is refused with what differs, unless the council
+accepts that exact body in the stack config (`councilkit:accept-lock: <its sha256>`).
 """
 
 from __future__ import annotations
@@ -40,11 +45,19 @@ ANSWER_KEYS = (
     "region",
     "allow-non-uk-region",
     "expires-on",
+    "accept-lock",
 )
+ACCEPT_KEY = "accept-lock"
 
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def resolved_sha256(resolved: Any) -> str:
+    """The digest of a lock's resolved body: canonical JSON (sorted keys, no spaces), so it does
+    not depend on how the file is indented."""
+    return sha256_of(json.dumps(resolved, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,14 @@ class Lock:
     source: str
     source_sha256: str
     image_files: dict[str, str] = field(default_factory=dict)
+    resolved: Any = None
+    """The resolved body exactly as the file holds it (what `verify` checks)."""
+    recorded_sha256: str = ""
+    """The digest the file records for its resolved body ("" in locks written before it did)."""
+
+    @property
+    def body_sha256(self) -> str:
+        return resolved_sha256(self.resolved)
 
     @property
     def ref(self) -> str:
@@ -76,6 +97,7 @@ def build_files(bp: Blueprint, source: Path) -> dict[str, bytes]:
 
 
 def lock_document(bp: Blueprint, source: Path, image_files: Mapping[str, bytes]) -> dict[str, Any]:
+    resolved = bp.model_dump(mode="json", exclude_none=True)
     return {
         "councilkit_lock": LOCK_FORMAT,
         "blueprint": bp.ref,
@@ -84,7 +106,8 @@ def lock_document(bp: Blueprint, source: Path, image_files: Mapping[str, bytes])
             "sha256": sha256_of(source.read_bytes()),
         },
         "image_files": {name: sha256_of(data) for name, data in sorted(image_files.items())},
-        "resolved": bp.model_dump(mode="json", exclude_none=True),
+        "resolved_sha256": resolved_sha256(resolved),
+        "resolved": resolved,
     }
 
 
@@ -123,7 +146,73 @@ def read_lock(folder: Path) -> Lock:
         source=str(source.get("file", "")),
         source_sha256=str(source.get("sha256", "")),
         image_files=dict(doc.get("image_files") or {}),
+        resolved=doc.get("resolved"),
+        recorded_sha256=str(doc.get("resolved_sha256") or ""),
     )
+
+
+def differences(found: Any, expected: Any, where: str = "") -> list[str]:
+    """Field paths where two resolved bodies differ, with both values, depth first."""
+    if isinstance(found, dict) and isinstance(expected, dict):
+        out = []
+        for key in [*expected, *(k for k in found if k not in expected)]:
+            path = f"{where}.{key}" if where else str(key)
+            if key not in found:
+                out.append(f"{path}: missing (released: {_short(expected[key])})")
+            elif key not in expected:
+                out.append(f"{path}: added ({_short(found[key])})")
+            else:
+                out += differences(found[key], expected[key], path)
+        return out
+    if isinstance(found, list) and isinstance(expected, list) and len(found) == len(expected):
+        return [d for i, (a, b) in enumerate(zip(found, expected)) for d in differences(a, b, f"{where}[{i}]")]
+    if found != expected:
+        return [f"{where or '(body)'}: {_short(found)} (released: {_short(expected)})"]
+    return []
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def released_file(lock: Lock) -> Path | None:
+    """The catalogue's file for the lock's id@version (earlier folders first), or None when the
+    blueprint came from a folder this run does not search."""
+    from .loader import discover
+
+    found = discover().get(lock.blueprint.id, {}).get(lock.blueprint.version)
+    return found.path if found else None
+
+
+def verify(lock: Lock, path: Path, accepted: str | None = None) -> None:
+    """Refuse a lock whose resolved body is not what it claims to be: its own recorded digest,
+    and where the released file is found, that file's digest and content. `accepted` (the stack
+    config's `councilkit:accept-lock`) lets exactly one edited body through: the one whose digest
+    it names, so a later edit is refused again."""
+    body = lock.body_sha256
+    if accepted and accepted.strip().lower() == body:
+        return
+    problems: list[str] = []
+    if lock.recorded_sha256 and lock.recorded_sha256 != body:
+        problems.append(f"its resolved body does not match its resolved_sha256 {lock.recorded_sha256[:12]}…")
+    source = released_file(lock)
+    if source is not None:
+        from .loader import load_file
+
+        released = load_file(source).model_dump(mode="json", exclude_none=True)
+        changed = differences(lock.resolved, released)
+        if changed:
+            shown = "; ".join(changed[:3]) + (f"; and {len(changed) - 3} more" if len(changed) > 3 else "")
+            problems.append(f"it differs from the released {lock.ref} ({source}): {shown}")
+        elif lock.source_sha256 != sha256_of(source.read_bytes()):
+            problems.append(f"its source.sha256 is not the digest of the released {lock.ref} ({source})")
+    if problems:
+        raise UserError(
+            f"{path}: the lock was changed after `councilkit new` wrote it: " + "; ".join(problems)
+            + f". Restore it with `councilkit new {lock.ref} --force` (same answers), or, to deploy this "
+            f"body as it is, add `councilkit:{ACCEPT_KEY}: {body}` to the stack config"
+        )
 
 
 def locked_deployment(folder: Path, answers: Mapping[str, str], where: str = "config"):
@@ -134,6 +223,7 @@ def locked_deployment(folder: Path, answers: Mapping[str, str], where: str = "co
     from .deployment import build_deployment
 
     lock = read_lock(folder)
+    verify(lock, Path(folder) / LOCK_FILE, answers.get(ACCEPT_KEY))
     missing = [k for k in ("blueprint", "cloud", "tier", "council", "domain", "contact") if not answers.get(k)]
     if missing:
         raise UserError(f"{where}: councilkit:{missing[0]} is missing; expected it as `councilkit new` wrote it")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import click
 
-from councilkit.blueprints.errors import UserError, error_line
+from councilkit.blueprints.errors import Notice, UserError, error_line, one_line
 
 COMMANDS = {
     "blueprints": ("councilkit.cli.commands.blueprints_cmd", "blueprints", "List, show and lint app blueprints."),
@@ -54,12 +55,25 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
+def _show_notice(message, category, filename, lineno, file=None, line=None):
+    """A councilkit Notice is one `warning:` line on stderr; other warnings keep Python's format."""
+    if issubclass(category, Notice):
+        click.echo(f"warning: {one_line(str(message))}", err=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_python_showwarning = warnings.showwarning
+
+
 def main(argv: list[str] | None = None) -> None:
     """Every user error ends as one `error:` line on stderr and exit code 2, never a traceback.
 
     The one exit path: a command raises UserError (cli/safe_io.WriteFailed for a write) and
     inherits the contract. OSError and RecursionError are caught last, for a file or a document
     no check foresaw: still one line naming the file, not a traceback."""
+    warnings.showwarning = _show_notice
+    warnings.simplefilter("default", Notice)
     try:
         rv = cli.main(args=argv, prog_name="councilkit", standalone_mode=False)
     except UserError as exc:
@@ -67,7 +81,8 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         fail("aborted")
     except click.ClickException as exc:
-        message = exc.format_message().splitlines()[0] if exc.format_message() else str(exc)
+        # Click lays some messages over lines ("Choose from:\n\taws,\n\tazure"): one line, all of it.
+        message = " ".join(part.strip() for part in exc.format_message().splitlines() if part.strip()) or str(exc)
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
             message = f"{message} (see '{exc.ctx.command_path} --help')"
         fail(message)
