@@ -8,6 +8,7 @@ stack's state secrets could no longer be decrypted.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -75,6 +76,11 @@ def open_folder(path: str | os.PathLike) -> StackFolder:
     folder = Path(path)
     if not folder.is_dir():
         raise UserError(f"{folder}: no such folder; expected a stack folder written by `councilkit new`")
+    if (folder / JOURNAL).exists():
+        from .safe_io import writing
+
+        with writing(folder):
+            finish_swap(folder)
     lock = read_lock(folder)
     stacks = sorted(folder.glob("Pulumi.*.yaml"))
     if len(stacks) != 1:
@@ -156,6 +162,11 @@ def write(target: Path, rendered: Rendered, stale: tuple[str, ...] = ()) -> None
         _write(target, rendered, stale)
 
 
+JOURNAL = ".councilkit-swap.json"
+"""Written (atomically) once every new file is staged, removed once every file is in place: while it
+exists the folder is mid-swap, and the next councilkit run finishes the swap (`finish_swap`)."""
+
+
 def _write(target: Path, rendered: Rendered, stale: tuple[str, ...]) -> None:
     parent = target.parent
     if not target.exists():
@@ -166,19 +177,80 @@ def _write(target: Path, rendered: Rendered, stale: tuple[str, ...]) -> None:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         return
+    finish_swap(target)  # an earlier run interrupted mid-swap: complete it before starting another
     staging = _stage(target, ".councilkit-tmp-", rendered.files)
+    backup = Path(tempfile.mkdtemp(prefix=".councilkit-old-", dir=target))
+    plan = {"staging": staging.name, "backup": backup.name, "files": sorted(rendered.files),
+            "stale": sorted(name for name in stale if name not in rendered.files)}
     try:
-        for name in rendered.files:
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / name, target / name)
-        for name in stale:
-            if name not in rendered.files:
-                (target / name).unlink(missing_ok=True)
-                parent_dir = (target / name).parent
-                if parent_dir != target and parent_dir.is_dir() and not any(parent_dir.iterdir()):
-                    parent_dir.rmdir()
-    finally:
+        from .safe_io import write_atomically
+
+        write_atomically(target / JOURNAL, json.dumps(plan, indent=2) + "\n")
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(backup, ignore_errors=True)
+        raise
+    # The commit point is the journal: from here the new folder is what the next run sees, even
+    # if this process is killed (the journal is replayed forward; every step below is idempotent).
+    _swap(target, plan)
+
+
+def _swap(target: Path, plan: dict) -> None:
+    staging, backup = target / plan["staging"], target / plan["backup"]
+    for name in plan["files"]:
+        new = staging / name
+        if not new.exists():
+            continue  # moved into place before an interruption
+        old = target / name
+        if old.exists() and not (backup / name).exists():
+            (backup / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(old, backup / name)
+        old.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(new, old)
+    for name in plan["stale"]:
+        (target / name).unlink(missing_ok=True)
+        parent_dir = (target / name).parent
+        if parent_dir != target and parent_dir.is_dir() and not any(parent_dir.iterdir()):
+            parent_dir.rmdir()
+    (target / JOURNAL).unlink(missing_ok=True)
+    # Done: the old versions and the empty staging folder are only leftovers now. An interrupt
+    # while removing them does not undo a completed write (the next run removes what is left).
+    try:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(backup, ignore_errors=True)
+    except KeyboardInterrupt:
+        pass
+
+
+def finish_swap(target: Path) -> bool:
+    """Complete a rewrite of `target` that an earlier run began and did not finish (killed between
+    file replacements), so the folder holds the new render whole, never a mix; remove the leftovers
+    of staged renders that never reached their journal. True when there was something to finish."""
+    journal = target / JOURNAL
+    finished = False
+    if journal.is_file():
+        try:
+            plan = json.loads(journal.read_text(encoding="utf-8"))
+            names = [plan["staging"], plan["backup"], *plan["files"], *plan["stale"]]
+        except (ValueError, KeyError, TypeError):
+            raise UserError(f"{journal}: an interrupted rewrite left a journal councilkit cannot read; "
+                            "check the folder against version control, then delete the file") from None
+        if any(not isinstance(n, str) or n.startswith("/") or ".." in Path(n).parts for n in names):
+            raise UserError(f"{journal}: names a file outside the folder; refused (delete the file)")
+        _swap(target, plan)
+        finished = True
+    for leftover in [*target.glob(".councilkit-tmp-*"), *target.glob(".councilkit-old-*")]:
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in target.glob(f".{JOURNAL}.*"):  # a journal's own temporary file, never renamed
+        leftover.unlink(missing_ok=True)
+    if finished:
+        import warnings
+
+        from councilkit.blueprints.errors import Notice
+
+        warnings.warn(Notice(f"{target}: finished a rewrite an earlier run was interrupted in"), stacklevel=2)
+    return finished
 
 
 def rendered_names(folder: StackFolder) -> tuple[str, ...]:
