@@ -66,8 +66,10 @@ def test_upgrade_shows_images_lock_diff_resources_and_steps_then_writes_on_yes(c
 
 def test_declining_the_upgrade_writes_nothing(cli, folder, newer):
     before = _files(folder)
-    result = cli("upgrade", str(folder), "--blueprints", str(newer))  # no stdin: the prompt gets no "y"
-    assert result.returncode == 2 and result.stderr.strip().endswith("error: aborted")
+    result = cli("upgrade", str(folder), "--blueprints", str(newer))  # no terminal, no answer piped in
+    assert result.returncode == 2 and result.stderr.strip().endswith(
+        "error: upgrade: no terminal to ask on and no answer on stdin; nothing was written; "
+        "pass --yes to go ahead without asking")
     assert "nextcloud:32.0.7-apache" in result.stdout
     assert _files(folder) == before
 

@@ -50,7 +50,9 @@ def _reap(workspace, url, dry_run, yes):
         return
     reaping.check_clouds(decisions)
     if not yes:
-        click.confirm(f"Destroy {len(chosen)} expired trial stack(s)?", abort=True)
+        from councilkit.cli.confirm import confirm
+
+        confirm(f"Destroy {len(chosen)} expired trial stack(s)?", "reap", "nothing was destroyed")
     failed = reaping.destroy_expired(workspace, chosen, Console(stderr=True))
     if failed:
         raise UserError(f"reap: {len(failed)} of {len(chosen)} stacks were not destroyed: {', '.join(failed)}")

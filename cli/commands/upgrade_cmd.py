@@ -9,7 +9,7 @@ from councilkit.cli.options import blueprint_dirs, no_cache
 
 @click.command()
 @click.argument("stack_dir", type=click.Path(file_okay=False))
-@click.option("--to", "to", help="Blueprint version to move to (default: the newest).")
+@click.option("--to", "to", help="Blueprint version to move to, VERSION or APP@VERSION (default: the newest).")
 @click.option("--yes", is_flag=True, help="Write without asking.")
 @blueprint_dirs
 @no_cache
@@ -26,6 +26,8 @@ def upgrade(stack_dir, to, yes, blueprint_dirs, no_cache):
     for line in report(u):
         click.echo(line)
     if not yes:
-        click.confirm(f"Write {u.target.blueprint.ref} to {folder.path}?", abort=True)
+        from councilkit.cli.confirm import confirm
+
+        confirm(f"Write {u.target.blueprint.ref} to {folder.path}?", "upgrade", "nothing was written")
     write(folder.path, u.rendered, stale=rendered_names(folder))
     click.echo(f"wrote {folder.path} ({u.target.blueprint.ref}); deploy it with `councilkit up {folder.path}`")
