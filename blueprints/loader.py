@@ -109,9 +109,23 @@ def _describe(err: dict) -> str:
     return f"{where}: {msg}"
 
 
-@lru_cache(maxsize=None)
 def load_file(path: Path) -> Blueprint:
-    """Read and validate one file; errors name the file, the field and what was expected."""
+    """Read and validate one file; errors name the file, the field and what was expected.
+
+    Read once per process for one file as it is on disk: the cache key is the file's absolute path
+    and its size and modification time, so a warm process (an estate plan, a portal) never hands
+    back another folder's file of the same relative name, nor a file as it was before an edit."""
+    path = Path(path)
+    try:
+        st = path.stat()
+        key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    except (OSError, RuntimeError):
+        key = (str(path), -1, -1)  # read_mapping below says what is wrong with it
+    return _load(path, key)
+
+
+@lru_cache(maxsize=None)
+def _load(path: Path, key: tuple) -> Blueprint:
     data = read_mapping(path, "a mapping of blueprint fields")
     try:
         bp = Blueprint.model_validate(data)

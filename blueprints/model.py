@@ -24,12 +24,23 @@ PLACEHOLDER_RE = re.compile(r"\$\{([a-z_]+|service\.[a-z][a-z0-9-]*)\}")
 SERVICE_PREFIX = "service."
 
 
-def pinned(image: str | None) -> str | None:
-    """An image must name an exact release: a tag with a version number, never `latest`."""
+# Words image publishers use for tags that move to a new release (Docker Hub's nginx `stable`,
+# `mainline`; `latest`, `edge`, `lts`, `current` elsewhere): never pinned, whatever digits follow.
+FLOATING_WORDS = re.compile(r"(^|[-_.])(latest|stable|mainline|edge|lts|current|nightly|rolling)([-_.]|$)", re.I)
+
+
+def pinned(image: str | None, parts: int = 3) -> str | None:
+    """An image must name an exact release: a tag that starts with a version of at least `parts`
+    numbers (`32.0.6-apache`, `v16.32.3`), never a moving one (`latest`, `nginx:1` or
+    `nginx:stable-alpine3.20`, whose digits are the base distribution's). A build's base image
+    takes `parts=2` (`php:8.3-apache-bookworm`: the council's rebuild picks up the PHP patch)."""
     if image is not None:
         tag = image.rsplit(":", 1)[-1]
-        if tag == "latest" or not re.search(r"\d", tag):
-            raise ValueError(f"expected an image pinned to an exact version tag, got {image!r}")
+        version = re.match(r"^v?\d+(\.\d+)*", tag)
+        numbers = version.group(0).lstrip("v").count(".") + 1 if version else 0
+        if numbers < parts or FLOATING_WORDS.search(tag):
+            example = "32.0.6-apache" if parts == 3 else "8.3-apache-bookworm"
+            raise ValueError(f"expected an image pinned to an exact version tag (e.g. {example}), got {image!r}")
     return image
 
 
@@ -68,7 +79,7 @@ class ImageBuild(Strict):
     @field_validator("base")
     @classmethod
     def _pinned(cls, value: str) -> str:
-        return pinned(value)
+        return pinned(value, parts=2)
 
 
 class HealthCheck(Strict):

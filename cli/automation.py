@@ -89,10 +89,27 @@ def resolve_backend(flag: str | None, folder_backend: str | None = None) -> str:
     return url
 
 
-def prepare_backend(url: str) -> None:
-    """A file:// backend's folder must exist before Pulumi opens it."""
-    if url.startswith("file://"):
-        Path(url[len("file://"):].partition("?")[0]).mkdir(parents=True, exist_ok=True)
+def prepare_backend(url: str) -> list[Path]:
+    """A file:// backend's folder must exist before Pulumi opens it. Returns the folders made
+    (innermost first), so a stack that then fails to open leaves nothing behind."""
+    if not url.startswith("file://"):
+        return []
+    folder = Path(url[len("file://"):].partition("?")[0])
+    made = []
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        made.append(probe)
+        probe = probe.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return made
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
 
 
 # --- a session on one stack folder ----------------------------------------------------------
@@ -193,7 +210,17 @@ def open_stack(session: Session, *, create: bool):
     """The Automation API stack for the folder: a LocalWorkspace whose work_dir is the folder."""
     from pulumi import automation as auto
 
-    prepare_backend(session.backend)
+    made = prepare_backend(session.backend)
+    try:
+        return _open_stack(session, create)
+    except BaseException:
+        _remove_empty(made)  # a backend folder made for a stack that never opened
+        raise
+
+
+def _open_stack(session: Session, create: bool):
+    from pulumi import automation as auto
+
     opts = auto.LocalWorkspaceOptions(
         work_dir=str(session.folder.path.resolve()),
         secrets_provider=session.secrets_provider,

@@ -97,19 +97,23 @@ def backend_workspace(backend: str, work_dir: str, secrets_provider: str = "pass
     rendered folder's Pulumi.yaml names it, so it lists exactly councilkit's stacks."""
     from pulumi import automation as auto
 
-    from .automation import prepare_backend
+    from .automation import _remove_empty, prepare_backend
 
-    prepare_backend(backend)
+    made = prepare_backend(backend)
     settings = auto.ProjectSettings(
         name="councilkit", runtime="python", backend=auto.ProjectBackend(url=backend)
     )
-    return auto.LocalWorkspace(
-        work_dir=work_dir,
-        project_settings=settings,
-        secrets_provider=secrets_provider,
-        env_vars={"PULUMI_BACKEND_URL": backend, "PULUMI_PYTHON_CMD": sys.executable,
-                  "PULUMI_SKIP_UPDATE_CHECK": "true"},
-    )
+    try:
+        return auto.LocalWorkspace(
+            work_dir=work_dir,
+            project_settings=settings,
+            secrets_provider=secrets_provider,
+            env_vars={"PULUMI_BACKEND_URL": backend, "PULUMI_PYTHON_CMD": sys.executable,
+                      "PULUMI_SKIP_UPDATE_CHECK": "true"},
+        )
+    except BaseException:
+        _remove_empty(made)  # a backend folder made for a workspace that never opened
+        raise
 
 
 def destroy_stack(workspace, name: str, progress) -> None:

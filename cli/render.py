@@ -32,7 +32,9 @@ def stack_file(stack: str) -> str:
 
 
 def check_backend(url: str) -> str:
-    if not url.startswith(BACKEND_SCHEMES):
+    """A backend URL as Pulumi takes it: a known scheme, one line, no spaces (a newline would
+    split Pulumi.yaml's `url:` and the commands the runbook prints)."""
+    if not url.startswith(BACKEND_SCHEMES) or any(c.isspace() or not c.isprintable() for c in url):
         raise UserError(
             f"backend: {url!r} is not a Pulumi backend URL; expected e.g. {DEFAULT_BACKEND}, "
             "s3://bucket/prefix, azblob://container or https://api.pulumi.com"

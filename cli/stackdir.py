@@ -271,6 +271,16 @@ def folder_deployment(arg: str) -> Deployment | None:
     holds no lock is an error rather than an unknown app.
     """
     path = Path(arg)
-    if is_stack_folder(path) or (path.is_dir() and (os.sep in arg or arg.startswith("."))):
+    if is_stack_folder(path) or (path.is_dir() and (os.sep in arg or arg.startswith(".") or not _an_app(arg))):
         return open_folder(path).deployment()
     return None
+
+
+def _an_app(arg: str) -> bool:
+    """Whether `arg` names a catalogue app (ID or ID@VERSION), which wins over a folder of that name."""
+    from councilkit.blueprints.loader import discover, parse_ref
+
+    try:
+        return parse_ref(arg)[0] in discover()
+    except UserError:
+        return False
