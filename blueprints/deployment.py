@@ -180,7 +180,12 @@ def build_deployment(
     cloud_facts = facts(cloud)
     region = (region or cloud_facts.default_region).strip()
     if not cloud_facts.region_pattern.match(region):
-        raise UserError(f"region: {region!r} is not a {cloud} region; expected e.g. {cloud_facts.default_region}")
+        raise UserError(f"region: {region!r} is not a region of {cloud_facts.title}; expected e.g. {cloud_facts.default_region}")
+    from .regions import unknown_region
+
+    unknown = unknown_region(cloud, region)
+    if unknown:
+        raise UserError(unknown)
     non_uk = region not in cloud_facts.uk_regions
     if non_uk and not allow_non_uk_region:
         raise UserError(

@@ -10,7 +10,7 @@ CASES = {
     "bad council": (["plan", "nextcloud", "--council", "<script>"], "council: '<script>' is not valid"),
     "bad domain": (["plan", "nextcloud", "--domain", "not a domain"], "domain: 'not a domain' is not valid"),
     "bad email": (["plan", "nextcloud", "--contact", "it-team"], "contact: 'it-team' is not valid"),
-    "bad region": (["plan", "nextcloud", "--region", "mars-1"], "region: 'mars-1' is not a aws region"),
+    "bad region": (["plan", "nextcloud", "--region", "mars-1"], "region: 'mars-1' is not a region of Amazon Web Services"),
     "non-UK region": (["plan", "nextcloud", "--region", "us-east-1"], "region: us-east-1 is outside the UK"),
     "bad tier": (["plan", "nextcloud", "--tier", "gold"], "'gold' is not one of 'trial', 'production'"),
     "bad cloud": (["plan", "nextcloud", "--cloud", "gcp"], "'gcp' is not one of 'aws', 'azure'"),
