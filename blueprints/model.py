@@ -44,6 +44,10 @@ def pinned(image: str | None, parts: int = 3) -> str | None:
     return image
 
 
+# Environment names that hold credentials (as NAME components: DB_PASSWORD, APP_SECRET, API_KEY).
+SECRET_NAME = re.compile(r"(^|_)(PASSWORD|PASSWD|PASS|SECRET|TOKEN|APIKEY|API_KEY|PRIVATE_KEY|ACCESS_KEY|CREDENTIALS?)(_|$)")
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -167,6 +171,17 @@ class Container(Strict):
         for key in value:
             if not re.match(ENV_NAME, key):
                 raise ValueError(f"environment name {key!r} must match {ENV_NAME}")
+        return value
+
+    @field_validator("env")
+    @classmethod
+    def _no_secret_in_clear(cls, value: dict[str, str]) -> dict[str, str]:
+        """`env` is written into the lock, the plan and the task definition in clear: a password
+        there (`DB_PASSWORD: hunter2`) belongs in `secret_env`, a secret generated per stack."""
+        for key, text in value.items():
+            if SECRET_NAME.search(key) and not key.endswith(("_FILE", "_PATH")) and PLACEHOLDER_RE.sub("", text).strip():
+                raise ValueError(f"env.{key}: looks like a secret written in clear; name a generated "
+                                 "secret in secret_env instead (see `secrets`)")
         return value
 
     @field_validator("env")

@@ -176,6 +176,8 @@ BROKEN_BLUEPRINTS = [
      "containers[0].image"),
     ("bad-placeholder", _write_blueprint(_replace("WORDPRESS_DB_CHARSET: utf8mb4", "WORDPRESS_DB_CHARSET: ${password}")),
      "unknown placeholder ${password}"),
+    ("literal-secret", _write_blueprint(_replace("WORDPRESS_DB_CHARSET: utf8mb4", "WORDPRESS_DB_CHARSET: utf8mb4\n      SMTP_PASSWORD: hunter2")),
+     "env.SMTP_PASSWORD: looks like a secret written in clear"),
     ("bad-slug", _write_blueprint(_blueprint_text().replace("id: mine", "id: Mine!", 1)), "id: expected text matching"),
 ]
 for id_, setup, expect in BROKEN_BLUEPRINTS:
