@@ -7,6 +7,7 @@ import functools
 import click
 
 from councilkit.blueprints.clouds import CLOUDS
+from councilkit.blueprints.errors import UserError
 
 blueprint_dirs = click.option(
     "--blueprints",
@@ -46,16 +47,57 @@ def deployment_options(command):
     def wrapper(**kwargs):
         answers = {name: kwargs.pop(name) for name in ANSWERS}
         use_cache = not kwargs.pop("no_cache")
-        return command(deployment=resolve_deployment(**answers), use_cache=use_cache, **kwargs)
+        given = _given(answers)
+        return command(deployment=resolve_deployment(**answers, given=given), use_cache=use_cache, **kwargs)
 
     for option in reversed(_DEPLOYMENT_OPTIONS):
         wrapper = option(wrapper)
     return wrapper
 
 
-def resolve_deployment(app: str, blueprint_dirs=(), **answers):
-    """A rendered stack folder's deployment (from its lock), or a blueprint plus answers."""
+def _given(answers: dict) -> tuple[str, ...]:
+    """The answers typed on the command line (or set in the environment), not left to defaults."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return ()
+    typed = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    return tuple(name for name in answers if name != "app" and ctx.get_parameter_source(name) in typed)
+
+
+def resolve_deployment(app: str, blueprint_dirs=(), given: tuple[str, ...] = (), **answers):
+    """A rendered stack folder's deployment (from its lock), or a blueprint plus answers.
+
+    A folder plans what it holds: an answer typed beside it that says otherwise (`--cloud azure`
+    for an AWS folder) is refused rather than silently ignored."""
     from councilkit.blueprints.deployment import build_deployment
     from councilkit.cli.stackdir import folder_deployment
 
-    return folder_deployment(app) or build_deployment(app, blueprint_dirs=blueprint_dirs, **answers)
+    d = folder_deployment(app)
+    if d is None:
+        return build_deployment(app, blueprint_dirs=blueprint_dirs, **answers)
+    for name in given:
+        contradiction = _contradicts(name, answers.get(name, blueprint_dirs), d)
+        if contradiction:
+            flag = "--blueprints" if name == "blueprint_dirs" else f"--{name.replace('_', '-')}"
+            raise UserError(f"{flag} {contradiction}: {app} is a stack folder, which plans what "
+                            "its lock and config hold; drop the option, or render another folder with `councilkit new`")
+    return d
+
+
+def _contradicts(name: str, value, d) -> str | None:
+    """How an answer typed beside a stack folder differs from the folder's own, or None."""
+    import unicodedata
+
+    from councilkit.blueprints.errors import quote
+
+    if name == "blueprint_dirs":
+        return "does not apply (the folder's blueprint is its lock)" if value else None
+    if name == "allow_non_uk_region":
+        return None  # permission, not an answer: the folder's region was checked when it was written
+    held = {"cloud": d.cloud, "tier": d.tier, "council": d.council, "domain": d.domain,
+            "contact": d.contact, "region": d.region}[name]
+    typed = unicodedata.normalize("NFC", str(value).strip())
+    same = typed.lower() == held.lower() if name in ("domain", "contact") else typed == held
+    return None if same else f"{quote(typed)} contradicts the folder's {name} {quote(held)}"

@@ -286,6 +286,14 @@ for id_, damage, expect in STACK_DAMAGE:
     case(f"upgrade-{id_}", ["upgrade", "stack", "--yes"], expect, _stack(damage))
 for command in ("plan", "upgrade", "up", "outputs", "refresh", "destroy"):
     case(f"{command}-not-a-folder", [command, "./nowhere"], "nowhere")
+for flag, value in (("--cloud", "azure"), ("--tier", "production"), ("--council", "Midsomer District Council"),
+                    ("--domain", "other.borsetshire.gov.uk"), ("--contact", "ops@borsetshire.gov.uk"),
+                    ("--region", "eu-west-1"), ("--blueprints", "ours")):
+    for command in ("plan", "cost"):
+        case(f"{command}-dir-contradicting{flag}", [command, "stack", flag, value], f"{flag} ",
+             lambda r: (_stack()(r), (r / "ours").mkdir()))
+case("plan-dir-contradiction-names-both", ["plan", "stack", "--cloud", "azure"],
+     "--cloud 'azure' contradicts the folder's cloud 'aws': stack is a stack folder", _stack())
 case("plan-dir-is-a-file", ["plan", "./notes.txt"], "unknown app", lambda r: (r / "notes.txt").write_text("x"))
 case("plan-dir-empty-folder", ["plan", "./empty"], "no councilkit.lock.json", lambda r: (r / "empty").mkdir())
 case("upgrade-to-unknown", ["upgrade", "stack", "--to", "7.0.0", "--yes"], "unknown version nextcloud@7.0.0", _stack())
