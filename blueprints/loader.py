@@ -140,12 +140,27 @@ def _load(path: Path, key: tuple) -> Blueprint:
             f"got {bp.ref}"
         )
     for c in bp.containers:
+        if c.build and not _inside(path.parent, c.build.dockerfile):
+            raise UserError(
+                f"{path}: containers.{c.name}.build.dockerfile: {c.build.dockerfile!r} is outside the blueprint's "
+                f"folder; a build uses only files beside the blueprint (they are copied into the stack folder)"
+            )
         if c.build and not (path.parent / c.build.dockerfile).is_file():
             raise UserError(
                 f"{path}: containers.{c.name}.build.dockerfile: expected a file "
                 f"{path.parent / c.build.dockerfile}"
             )
     return bp
+
+
+def _inside(folder: Path, name: str) -> bool:
+    """Whether `name`, relative to `folder`, stays inside it (no `..`, no absolute path, no link out)."""
+    if Path(name).is_absolute() or ".." in Path(name).parts:
+        return False
+    try:
+        return (folder / name).resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return False
 
 
 def parse_ref(ref: str) -> tuple[str, str | None]:

@@ -149,6 +149,25 @@ def _symlink_loop(root: Path):
     (folder / "1.0.0.yaml").symlink_to(folder / "1.0.0.yaml")
 
 
+def _with_build(dockerfile: str):
+    """The SuiteCRM blueprint (it builds its image) as `mine`, with its Dockerfile named `dockerfile`."""
+    def setup(root: Path):
+        folder = root / "ours" / "mine"
+        shutil.copytree(BUILTIN_DIR / "suitecrm", folder)
+        for extra in folder.glob("*.yaml"):
+            if extra.name != "1.0.0.yaml":
+                extra.unlink()
+        text = (folder / "1.0.0.yaml").read_text(encoding="utf-8").replace("id: suitecrm", "id: mine", 1)
+        assert "dockerfile: Dockerfile" in text
+        (folder / "1.0.0.yaml").write_text(text.replace("dockerfile: Dockerfile", f"dockerfile: {dockerfile}"), encoding="utf-8")
+        (root / "Dockerfile").write_text("FROM scratch\n")
+    return setup
+
+
+_dockerfile_outside = _with_build("../../Dockerfile")
+_dockerfile_outside_abs = _with_build("/etc/hostname")
+
+
 BROKEN_BLUEPRINTS = [
     ("not-utf8", _write_blueprint(_blueprint_text().encode("utf-8").replace(b"WordPress", b"Word\xffPress", 1)),
      "not UTF-8 text (byte 0xff at offset"),
@@ -178,6 +197,8 @@ BROKEN_BLUEPRINTS = [
      "unknown placeholder ${password}"),
     ("literal-secret", _write_blueprint(_replace("WORDPRESS_DB_CHARSET: utf8mb4", "WORDPRESS_DB_CHARSET: utf8mb4\n      SMTP_PASSWORD: hunter2")),
      "env.SMTP_PASSWORD: looks like a secret written in clear"),
+    ("dockerfile-outside", _dockerfile_outside, "build.dockerfile: '../../Dockerfile' is outside the blueprint's folder"),
+    ("dockerfile-absolute", _dockerfile_outside_abs, "build.dockerfile: '/etc/hostname' is outside the blueprint's folder"),
     ("bad-slug", _write_blueprint(_blueprint_text().replace("id: mine", "id: Mine!", 1)), "id: expected text matching"),
 ]
 for id_, setup, expect in BROKEN_BLUEPRINTS:
