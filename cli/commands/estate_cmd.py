@@ -80,17 +80,32 @@ def render(file, out, force):
 
         raise UserError(f"{out} is a file, expected a folder")
     items = entries(estate_file)
-    (root / "stacks").mkdir(parents=True, exist_ok=True)
-    rendered = [render_entry(item, root, force) for item in items]
+    from councilkit.blueprints.errors import UserError, error_line
+    from councilkit.cli.estate.render import kept_folders
+    from councilkit.cli.safe_io import writing
+
+    with writing(root / "stacks", "estate render"):
+        made = [p for p in (root / "stacks", root) if not p.exists()]
+        (root / "stacks").mkdir(parents=True, exist_ok=True)
+        rendered = [render_entry(item, root, force) for item in items]
+        if not any(r.ok for r in rendered):
+            for folder in made:  # nothing rendered: leave no folder this run made
+                folder.rmdir()
     for r in rendered:
         if r.ok:
             click.echo(f"{r.status:<9} {r.folder}  ({r.entry.label})")
         else:
-            click.echo(f"error: {r.entry.label}: {r.error}", err=True)
-    for path in write_shared_files(root, estate_file.estate, rendered):
-        click.echo(f"wrote     {path.relative_to(root)}")
+            click.echo(error_line(f"{r.entry.label}: {r.error}"), err=True)
     failed = [r for r in rendered if not r.ok]
-    click.echo(f"{len(rendered) - len(failed)} of {len(rendered)} stacks rendered" + (f", {len(failed)} failed" if failed else ""))
+    kept = kept_folders(root, rendered)
+    for r in kept:
+        click.echo(f"kept      {r.folder}  (not rendered this time: it stays in the workflow until its folder is removed)")
+    if not any(r.ok for r in [*rendered, *kept]):
+        raise UserError(f"estate render: none of the {len(rendered)} entries rendered; nothing was written")
+    for path in write_shared_files(root, estate_file.estate, [*rendered, *kept]):
+        click.echo(f"wrote     {path.relative_to(root)}")
+    click.echo(f"{len(rendered) - len(failed)} of {len(rendered)} stacks rendered" + (f", {len(failed)} failed" if failed else "")
+               + (f", {len(kept)} kept from before" if kept else ""))
     if failed:
         raise SystemExit(1)
 

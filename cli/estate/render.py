@@ -46,6 +46,34 @@ def render_entry(entry: Entry, root: Path, force: bool) -> Rendered:
                     status=created.status)
 
 
+def kept_folders(root: Path, rendered: list[Rendered]) -> list[Rendered]:
+    """Stack folders already under `root/stacks` that this render did not produce (an entry that
+    failed, or one taken out of the estate file): they stay in the workflow, read from their own
+    lock and config, so CI never silently stops deploying a stack that exists. Removing a folder
+    (after `councilkit destroy`) is how a stack leaves the workflow."""
+    from councilkit.cli.stackdir import is_stack_folder, open_folder
+
+    done = {r.folder for r in rendered if r.ok}
+    kept = []
+    for folder in sorted((root / "stacks").glob("*")) if (root / "stacks").is_dir() else []:
+        rel = f"stacks/{folder.name}"
+        if rel in done or not is_stack_folder(folder):
+            continue
+        try:
+            d = open_folder(folder).deployment()
+        except UserError as exc:
+            raise UserError(f"{rel}: an existing stack folder cannot be read ({exc}); the workflow was not "
+                            "rewritten, so CI keeps deploying what it deployed") from None
+        label = f"{d.council} / {d.blueprint.ref}"
+        from .model import Entry
+
+        entry = Entry(label=label, council=d.council, app=d.blueprint.ref, cloud=d.cloud, tier=d.tier,
+                      region=d.region, domain=d.domain, contact=d.contact, allow_non_uk_region=d.non_uk_region,
+                      trial_days=0)
+        kept.append(Rendered(entry, True, folder=rel, stack=d.stack_name, region=d.region, status="kept"))
+    return kept
+
+
 def councilkit_version() -> str:
     try:
         return version("councilkit")
