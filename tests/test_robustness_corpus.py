@@ -371,6 +371,12 @@ for id_, text, expect in BROKEN_ESTATES:
     for sub, extra in (("plan", []), ("render", ["rendered"])):
         case(f"estate-{sub}-{id_}", ["estate", sub, "estate.yaml", *extra], expect, _estate(text))
 case("estate-plan-missing", ["estate", "plan", "nowhere.yaml"], "nowhere.yaml")
+case("estate-plan-json-under-a-file", ["estate", "plan", "estate.yaml", "--json", "blocker/plans"],
+     "--json: cannot write blocker/plans", lambda r: (_estate(ESTATE_TEXT)(r), _file_at("blocker")(r)))
+case("estate-plan-json-is-a-file", ["estate", "plan", "estate.yaml", "--json", "blocker"],
+     "Invalid value for '--json': Directory 'blocker' is a file", lambda r: (_estate(ESTATE_TEXT)(r), _file_at("blocker")(r)))
+case("estate-render-under-a-file", ["estate", "render", "estate.yaml", "blocker/out"],
+     "estate render: cannot write blocker/out/stacks", lambda r: (_estate(ESTATE_TEXT)(r), _file_at("blocker")(r)))
 
 
 # --- 6. the pulumi CLI missing or broken, before anything is written in the cloud ----------------

@@ -37,7 +37,10 @@ def plan(file, json_dir, workers, no_cache):
     if json_dir:
         if Path(json_dir).exists() and not Path(json_dir).is_dir():
             raise UserError(f"--json: {json_dir} is not a folder")
-        Path(json_dir).mkdir(parents=True, exist_ok=True)
+        from councilkit.cli.safe_io import writing
+
+        with writing(json_dir, "--json"):
+            Path(json_dir).mkdir(parents=True, exist_ok=True)
     console = Console(stderr=True)
     with Progress(TextColumn("planning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=console, transient=True) as progress:
@@ -55,7 +58,9 @@ def plan(file, json_dir, workers, no_cache):
         click.echo(f"error: {o.entry.label}: {o.error}", err=True)
     if json_dir:
         summary = {"estate": estate_file.estate, "deployments": [outcome_dict(o) for o in outcomes]}
-        (Path(json_dir) / "estate.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        from councilkit.cli.safe_io import write_atomically
+
+        write_atomically(Path(json_dir) / "estate.json", json.dumps(summary, indent=2, sort_keys=True) + "\n", "--json")
     cached = sum(o.cached for o in outcomes)
     click.echo(f"{len(outcomes) - len(failed)} of {len(outcomes)} deployments planned"
                + (f", {len(failed)} failed" if failed else "")
