@@ -294,3 +294,38 @@ def test_cache_parameter_group_families_are_the_elasticache_apis():
     assert aws.cache_parameter_group_family("redis", "5.0.6") == "redis5.0"
     assert aws.cache_parameter_group_family("valkey", "8.0") == "valkey8"
     assert aws.cache_parameter_group_family("redis", "9.0") is None, "a family the API does not list is not guessed"
+
+
+def test_waf_logs_only_to_a_destination_named_aws_waf_logs():
+    """AWS-DEP-036, from botocore's wafv2 PutLoggingConfiguration documentation: the stack's own
+    log group passes; a log group of another name (planted in the real plan) and ARNs of a log
+    group, bucket or stream of another name are refused."""
+    import gzip
+    import importlib.util
+    from pathlib import Path
+
+    from helpers import planned
+    from councilkit.stacks import deployability
+
+    root = Path(next(iter(importlib.util.find_spec("botocore").submodule_search_locations)))
+    model = gzip.open(root / "data" / "wafv2" / "2019-07-29" / "service-2.json.gz").read().decode()
+    assert "The name that you give the destination must start with <code>aws-waf-logs-</code>" in model
+
+    rule = aws.WAF_LOG_DESTINATION
+    _, plan = planned("nextcloud", "aws", "production")
+    assert deployability.violations(plan.resources, (rule,)) == []
+    group = plan.of_type("aws:cloudwatch/logGroup:LogGroup")
+    waf_group = next(g for g in group if str(g.inputs.get("name", "")).startswith("aws-waf-logs-"))
+    original = waf_group.inputs["name"]
+    waf_group.inputs["name"] = "/councilkit/waf"  # the session's shared plan: put it back after
+    try:
+        found = deployability.violations(plan.resources, (rule,))
+    finally:
+        waf_group.inputs["name"] = original
+    assert [(v.rule, v.value) for v in found] == [("AWS-DEP-036", "/councilkit/waf")]
+    for arn, ok in [("arn:aws:logs:eu-west-2:123456789012:log-group:aws-waf-logs-x:*", True),
+                    ("arn:aws:logs:eu-west-2:123456789012:log-group:/councilkit/waf:*", False),
+                    ("arn:aws:firehose:eu-west-2:123456789012:deliverystream/waf", False),
+                    ("arn:aws:s3:::aws-waf-logs-council", True)]:
+        problems = rule.problems({"logDestinationConfigs": [arn]})
+        assert (problems == []) == ok, (arn, problems)

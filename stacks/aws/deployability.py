@@ -597,6 +597,44 @@ S3_BUCKET = _rule(
     bad={"bucket": "Kings_Lynn.backups"}, good={"bucket": "kings-lynn.backups"},
 )
 
+# WAF sends its logs only to a destination whose name starts aws-waf-logs- (botocore wafv2
+# 2019-07-29, PutLoggingConfiguration: "The name that you give the destination must start with
+# aws-waf-logs-"): a CloudWatch log group, an S3 bucket or a Firehose delivery stream.
+WAF_LOG_PREFIX = "aws-waf-logs-"
+WAF_DESTINATION_NAME = (
+    (re.compile(r"^arn:aws[a-z-]*:logs:[^:]*:[^:]*:log-group:([^:]+)(:\*)?$"), "log group"),
+    (re.compile(r"^arn:aws[a-z-]*:s3:::([^/]+)$"), "bucket"),
+    (re.compile(r"^arn:aws[a-z-]*:firehose:[^:]*:[^:]*:deliverystream/(.+)$"), "delivery stream"),
+)
+
+
+def _waf_log_destination(inputs: Mapping[str, Any], related: Related) -> Iterable[Problem]:
+    destinations = value_at(inputs, "logDestinationConfigs")
+    for i, arn in enumerate(destinations if isinstance(destinations, list) else []):
+        for pattern, what in WAF_DESTINATION_NAME:
+            found = pattern.match(arn) if isinstance(arn, str) else None
+            if found and not found.group(1).startswith(WAF_LOG_PREFIX):
+                yield Problem(f"logDestinationConfigs[{i}]", arn,
+                              f"WAF logs only to a {what} named {WAF_LOG_PREFIX}*, not {found.group(1)!r}")
+    group = related("logDestinationConfigs", "aws:cloudwatch/logGroup:LogGroup")
+    name = value_at(group, "name") if group else None
+    if isinstance(name, str) and not unknown(name) and not name.startswith(WAF_LOG_PREFIX):
+        yield Problem("logDestinationConfigs", name,
+                      f"its log group is named {name!r}; WAF logs only to a log group named {WAF_LOG_PREFIX}*")
+
+
+WAF_LOG_DESTINATION = Rule(
+    "AWS-DEP-036", "WAF logging destination (log group, bucket or delivery stream) is named aws-waf-logs-*",
+    ("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",), ("logDestinationConfigs",),
+    _waf_log_destination,
+    BOTOCORE.format("wafv2 2019-07-29") + " PutLoggingConfiguration (documentation: \"The name that you give "
+    "the destination must start with aws-waf-logs-\")",
+    bad={"logDestinationConfigs[0]": "arn:aws:s3:::council-waf"},
+    good={"logDestinationConfigs[0]": "arn:aws:s3:::aws-waf-logs-council"},
+    scope="stack",
+)
+
+
 RULES: tuple[Rule, ...] = (
     SG_RULE_DESCRIPTION, SG_DESCRIPTION, SG_NAME, SG_STANDALONE_RULE,
     LB_NAME, LB_NAME_PREFIX, TG_NAME, TG_NAME_PREFIX,
@@ -607,4 +645,5 @@ RULES: tuple[Rule, ...] = (
     SCHEDULE_EXPRESSION, SCHEDULE_TEXT,
     WAF_CAPACITY, WAF_RATE_LIMIT, WAF_NAMES, WAF_METRICS,
     LOG_GROUP, SECRET_TEXT, SNS_TOPIC, KMS_ALIAS, ALARM_TEXT, BACKUP_VAULT, BACKUP_RULE, S3_BUCKET,
+    WAF_LOG_DESTINATION,
 )
