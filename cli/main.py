@@ -23,6 +23,7 @@ COMMANDS = {
     "destroy": ("councilkit.cli.commands.lifecycle_cmd", "destroy", "Destroy a stack (production asks for its name)."),
     "upgrade": ("councilkit.cli.commands.upgrade_cmd", "upgrade", "Move a stack folder to a newer blueprint version."),
     "reap": ("councilkit.cli.commands.reap_cmd", "reap", "Destroy expired trial stacks in a state backend."),
+    "serve": ("councilkit.cli.commands.serve_cmd", "serve", "Local web portal: catalogue, plans, costs, trials."),
 }
 
 
