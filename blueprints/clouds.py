@@ -9,8 +9,10 @@ check credentials, fake ids offline, run one-off steps) lives in its adapter,
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from .regions import botocore_regions
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,14 @@ class CloudFacts:
     """The middle of its policy controls' ids: CK-AWS-001, CK-AZR-001."""
     max_process: tuple[float, float]
     """The largest container the stack's compute runs: (vCPU, GiB of memory)."""
+    known_regions: "Callable[[], frozenset[str]] | None" = None
+    """The regions that exist, from the cloud SDK's own data (blueprints/regions.py), or None where
+    nothing installed lists them: then a region is checked by `region_pattern` only."""
+    managed_database_ca_url: str = ""
+    """An https URL of the PEM bundle of the CAs that sign the managed database service's server
+    certificates: `${database_ca_url}` of a deployment whose database is managed (blueprints/
+    model.py PLACEHOLDERS). "" where councilkit has read no such source; a self-managed database
+    (its own private CA, generated on the VM) always gets "" (stacks/spec.py)."""
 
 
 CLOUD_FACTS: dict[str, CloudFacts] = {
@@ -48,6 +58,15 @@ CLOUD_FACTS: dict[str, CloudFacts] = {
         control_prefix="AWS",
         # Fargate's largest task: 16 vCPU, 120 GiB (ECS task definition parameters, "Task size").
         max_process=(16, 120),
+        # The commercial partition of botocore's endpoints.json (the stacks build arn:aws: ARNs).
+        known_regions=lambda: botocore_regions("aws"),
+        # RDS's global bundle holds every RDS CA of every Region, including rds-ca-rsa2048-g1,
+        # which the stack gives its instances (stacks/aws/database.py ca_cert_identifier); "These
+        # CA certificates are included in the regional and global certificate bundle" (AWS RDS
+        # User Guide, "Using SSL/TLS to encrypt a connection to a DB instance or cluster",
+        # docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html, "Certificate
+        # bundles by AWS Region"). Public, served over HTTPS only.
+        managed_database_ca_url="https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
     ),
     "azure": CloudFacts(
         name="azure",
@@ -67,6 +86,11 @@ CLOUD_FACTS: dict[str, CloudFacts] = {
         # Container Apps", consumption workload profile) and 2 GiB per vCPU ("Containers",
         # allocations): 4 vCPU / 8 GiB.
         max_process=(4, 8),
+        # No managed_database_ca_url: the CA of Azure's flexible servers is not yet read from a
+        # source here, and the self-managed MariaDB VM signs its certificate with a private CA
+        # made on the VM at first boot (stacks/azure/database_vm.py), which the stack does not
+        # know at plan time. A blueprint that verifies its database server (ERPNext 1.0.1) says
+        # so and stops on Azure instead of connecting unverified.
     ),
 }
 CLOUDS: tuple[str, ...] = tuple(CLOUD_FACTS)

@@ -183,7 +183,7 @@ def build_deployment(
         raise UserError(f"region: {region!r} is not a region of {cloud_facts.title}; expected e.g. {cloud_facts.default_region}")
     from .regions import unknown_region
 
-    unknown = unknown_region(cloud, region)
+    unknown = unknown_region(cloud_facts, region)
     if unknown:
         raise UserError(unknown)
     non_uk = region not in cloud_facts.uk_regions

@@ -1,13 +1,13 @@
 """Which regions exist, from the cloud SDK's own data rather than a list of ours.
 
-AWS: botocore ships the partitions and their regions (`botocore/data/endpoints.json`, the file the
-SDK resolves endpoints from); the stacks build ARNs of the commercial partition `aws`, so only its
-regions are accepted. The file is read as JSON, without importing botocore (a plan must not pay for
-the SDK's import, and `--help` must not import it at all).
+AWS (blueprints/clouds.py `known_regions`): botocore ships the partitions and their regions
+(`botocore/data/endpoints.json`, the file the SDK resolves endpoints from); the stacks build ARNs
+of the commercial partition, so only its regions are accepted. The file is read as JSON, without
+importing botocore (a plan must not pay for the SDK's import, and `--help` must not import it).
 
 Azure: no SDK installed here ships the list of locations (it is `az account list-locations`, an
-API call), so Azure regions are checked by shape only (blueprints/clouds.py region_pattern) and
-the first real `up` is where a mistyped one fails.
+API call), so Azure regions are checked by shape only (`region_pattern`) and the first real `up`
+is where a mistyped one fails.
 """
 
 from __future__ import annotations
@@ -17,12 +17,10 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-COMMERCIAL_PARTITION = "aws"
-
 
 @lru_cache(maxsize=None)
-def aws_regions() -> frozenset[str]:
-    """The commercial partition's regions as the installed botocore lists them (empty if unreadable)."""
+def botocore_regions(partition: str) -> frozenset[str]:
+    """A partition's regions as the installed botocore lists them (empty if it cannot be read)."""
     spec = importlib.util.find_spec("botocore")
     if spec is None or not spec.submodule_search_locations:
         return frozenset()
@@ -31,14 +29,14 @@ def aws_regions() -> frozenset[str]:
         partitions = json.loads(path.read_text(encoding="utf-8"))["partitions"]
     except (OSError, ValueError, KeyError):
         return frozenset()
-    return frozenset(next((p.get("regions", {}) for p in partitions if p.get("partition") == COMMERCIAL_PARTITION), {}))
+    return frozenset(next((p.get("regions", {}) for p in partitions if p.get("partition") == partition), {}))
 
 
-def unknown_region(cloud: str, region: str) -> str | None:
-    """Why `region` is not a region of `cloud`, or None when it is (or cannot be checked)."""
-    if cloud == "aws":
-        known = aws_regions()
-        if known and region not in known:
-            return (f"region: {region!r} is not an AWS region (the AWS SDK lists {len(known)}, e.g. eu-west-2, "
-                    "eu-west-1, us-east-1)")
+def unknown_region(facts, region: str) -> str | None:
+    """Why `region` is not a region of the cloud `facts` describes, or None when it is (or when
+    the cloud's list cannot be read here)."""
+    known = facts.known_regions() if facts.known_regions else frozenset()
+    if known and region not in known:
+        return (f"region: {region!r} is not a region of {facts.title} (its SDK lists {len(known)}, e.g. "
+                f"{facts.default_region})")
     return None

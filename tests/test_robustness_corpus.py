@@ -69,7 +69,7 @@ BAD_ANSWERS = [
     ("contact-space", ["--contact", "it team@borsetshire.gov.uk"], "contact: 'it team@borsetshire.gov.uk' is not valid"),
     ("region-us", ["--region", "us-east-1"], "region: us-east-1 is outside the UK"),
     ("region-nonsense", ["--region", "mars-1"], "region: 'mars-1' is not a"),
-    ("region-nonexistent", ["--region", "eu-west-9", "--allow-non-uk-region"], "region: 'eu-west-9' is not an AWS region"),
+    ("region-nonexistent", ["--region", "eu-west-9", "--allow-non-uk-region"], "region: 'eu-west-9' is not a region of Amazon Web Services (its SDK lists"),
     ("region-other-partition", ["--region", "cn-north-1", "--allow-non-uk-region"], "region: 'cn-north-1' is not a"),
     ("region-newline", ["--region", "eu-west-2\nx"], "region: 'eu-west-2\\nx' is not a"),
     ("cloud-gcp", ["--cloud", "gcp"], "Invalid value for '--cloud'"),
