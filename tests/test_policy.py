@@ -247,7 +247,7 @@ CASES = {
     "CK-AWS-026": ("trial", [res(t.LOG_GROUP, "logs", retentionInDays=30)], [res(t.LOG_GROUP, "logs")]),
     "CK-AWS-027": ("trial", [taskdef([container()])], [taskdef([{"name": "web", "image": "x:1"}])]),
     "CK-AWS-028": ("production", [lb(accessLogs={"enabled": True, "bucket": "logs"})], [lb()]),
-    "CK-AWS-029": ("trial", [res(t.ECS_CLUSTER, "c", settings=[{"name": "containerInsights", "value": "enabled"}])],
+    "CK-AWS-029": ("production", [res(t.ECS_CLUSTER, "c", settings=[{"name": "containerInsights", "value": "enabled"}])],
                    [res(t.ECS_CLUSTER, "c")]),
     "CK-AWS-030": ("trial",
                    [res(t.ECR_REPOSITORY, "repo", imageTagMutability="IMMUTABLE", imageScanningConfiguration={"scanOnPush": True})],

@@ -121,7 +121,11 @@ class Service(pulumi.ComponentResource):
             f"{name}-cluster",
             # No fixed name: Pulumi's auto-name (resource name + random suffix) lets a
             # replacement cluster exist beside the old one while services move.
-            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
+            # Container Insights' metrics are billed as custom metrics (ECS developer guide,
+            # "Container Insights"): worth it for production, not for a 30-day single-replica trial,
+            # whose logs and the service's own CPU/memory metrics (free) still reach CloudWatch.
+            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights",
+                                                 value="enabled" if d.production else "disabled")],
             opts=child,
         )
         # Services and schedules name FARGATE/FARGATE_SPOT, which the cluster accepts only once

@@ -50,7 +50,7 @@ def alb_access_logs(resources, facts):
     ]
 
 
-@control("CK-AWS-029", "ECS clusters collect Container Insights", severity="low", tiers=BOTH, mandatory=False,
+@control("CK-AWS-029", "ECS clusters collect Container Insights", severity="low", tiers=PRODUCTION, mandatory=False,
          benchmarks=("FSBP ECS.12", "MCSB LT-1"), ncsc=("5.3",), types=(t.ECS_CLUSTER,), subject="ECS cluster")
 def container_insights(resources, facts):
     out = []
