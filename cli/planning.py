@@ -24,8 +24,9 @@ ENGINE = plan_deployment
 """The real engine: the plan cache serves and stores only its plans, never a stand-in's."""
 
 
-def assess(plan: Plan, d: Deployment):
-    """(policy report, cost estimate) of a plan: the UK baseline controls and the monthly cost."""
+def assess(plan: Plan, d: Deployment, usage=None):
+    """(policy report, cost estimate) of a plan: the UK baseline controls and the monthly cost
+    (`usage`: a council's checked usage overrides, stacks/cost/usage_file.py)."""
     from councilkit.blueprints.deployment import today
     from councilkit.stacks.cost import estimate
     from councilkit.stacks.policy import Facts, evaluate
@@ -33,7 +34,7 @@ def assess(plan: Plan, d: Deployment):
     facts = Facts.from_deployment(d, today())
     report = evaluate(plan.resources, facts)
     cost = estimate(plan.resources, cloud=d.cloud, region=d.region, tier=d.tier,
-                    expires_on=d.expires_on, today=facts.today)
+                    expires_on=d.expires_on, today=facts.today, usage=usage)
     return report, cost
 
 

@@ -82,12 +82,17 @@ def test_the_private_link_origins_endpoint_is_priced_per_hour_and_per_gb():
     assert origin.inputs["sharedPrivateLinkResource"]["groupId"] == "managedEnvironments"
     (profile,) = plan.of_type("azure-native:cdn:Profile")
     mine = {line.item: line for line in e.lines if "Private Link origin" in line.item}
-    assert set(mine) == {"Private Link origin web: private endpoint", "Private Link origin web: data processed"}
+    assert set(mine) == {"Private Link origin web: private endpoint", "Private Link origin web: data processed outbound",
+                         "Private Link origin web: data processed inbound"}
     book, _ = price_book("azure", "uksouth")
-    hour, gb = mine["Private Link origin web: private endpoint"], mine["Private Link origin web: data processed"]
+    hour, gb = mine["Private Link origin web: private endpoint"], mine["Private Link origin web: data processed outbound"]
     assert hour.urn == profile.urn and hour.price == book["private_endpoint.hour"]
-    assert hour.quantity == 730 and hour.monthly == Decimal("5.48")
-    assert gb.price == book["private_endpoint.gb"] and gb.quantity == 100 and "GB" in gb.assumption
+    assert hour.quantity == 730 and hour.monthly == Decimal("5.34")  # 730 h x $0.01 x 0.731 (issue 17: one rate)
+    assert gb.price == book["private_endpoint.out_gb"] and gb.quantity == 100 and "GB" in gb.assumption
+    # Requests in are billed too (issue 17: both directions), but their volume is not known.
+    inbound = mine["Private Link origin web: data processed inbound"]
+    assert inbound.price == book["private_endpoint.in_gb"] and inbound.monthly == 0
+    assert inbound.assumption.startswith("depends on usage: £0.0073 per GB processed inbound")
     assert book["private_endpoint.hour"].source == "https://azure.microsoft.com/en-gb/pricing/details/private-link/"
     reason = next(f.reason for f in e.free if f.urn == origin.urn)
     assert "priced on the profile" in reason
@@ -95,7 +100,7 @@ def test_the_private_link_origins_endpoint_is_priced_per_hour_and_per_gb():
 
 def test_the_charge_is_in_the_total_and_trials_without_front_door_are_unchanged():
     _, with_link = _estimate("nextcloud", "production")
-    assert sum(line.monthly for line in with_link.lines if "Private Link origin" in line.item) == Decimal("6.23")
+    assert sum(line.monthly for line in with_link.lines if "Private Link origin" in line.item) == Decimal("6.07")
     plan, trial = _estimate("nextcloud", "trial")
     assert not plan.of_type("azure-native:cdn:AFDOrigin")
     assert not [line for line in trial.lines if "Private Link origin" in line.item]
@@ -115,6 +120,8 @@ def test_a_public_origin_adds_nothing_and_each_private_origin_adds_its_own_endpo
     assert not [line for line in ctx_lines if "Private Link" in line.item]
     lines = estimate([profile, public, *private], cloud="azure", region="uksouth", tier="production", today=TODAY).lines
     assert sorted(line.item for line in lines if "Private Link" in line.item) == [
-        "Private Link origin p1: data processed", "Private Link origin p1: private endpoint",
-        "Private Link origin p2: data processed", "Private Link origin p2: private endpoint"]
+        "Private Link origin p1: data processed inbound", "Private Link origin p1: data processed outbound",
+        "Private Link origin p1: private endpoint",
+        "Private Link origin p2: data processed inbound", "Private Link origin p2: data processed outbound",
+        "Private Link origin p2: private endpoint"]
     assert "azure-native:cdn:AFDOrigin" in prices.FREE and "azure-native:cdn:AFDOrigin" not in prices.PRICERS

@@ -118,7 +118,7 @@ def test_the_premium_sku_is_priced_from_the_dated_price_file():
     est = estimate(plan.resources, cloud="azure", region="uksouth", tier="production")
     lines = [line for line in est.lines if line.type == t.REGISTRY]
     assert [(line.item, line.price.key, line.price.amount) for line in lines] \
-        == [("Premium registry", "acr.Premium.day", Decimal("1.30"))]
+        == [("Premium registry", "acr.Premium.day", Decimal("1.667") * Decimal("0.731"))]  # issue 17: $ at one rate
     assert "container-registry" in lines[0].price.source
 
 

@@ -232,7 +232,7 @@ def test_price_is_per_node_hour_two_nodes_with_ha_and_the_database_is_free(case)
 def test_managed_redis_prices_are_sourced_dated_and_grow_with_size():
     book, _ = price_book("azure", "uksouth")
     prices = [book[f"managed_redis.{sku}"] for sku in ("Balanced_B0", "Balanced_B1", "Balanced_B3", "Balanced_B5")]
-    assert all(p.source.startswith("https://") and p.unit == "node-hour" and p.date == "2026-12-02" for p in prices)
+    assert all(p.source.startswith("https://") and p.unit == "node-hour" and p.date == "2026-12-03" for p in prices)  # issue 17: re-derived at one rate
     amounts = [p.amount for p in prices]
     assert amounts == sorted(amounts) and len(set(amounts)) == 4
     assert set(amr.SKU.values()) <= {f"Balanced_{s}" for s in ("B0", "B1", "B3", "B5")}

@@ -35,7 +35,7 @@ def test_production_behind_front_door_pays_the_management_meter_every_hour():
     book, _ = price_book("azure", "uksouth")
     assert line.item == ITEM and line.quantity == 730
     assert line.price == book["container_apps.plan_management.hour"]
-    assert line.monthly == Decimal("59.64")  # 730 h x £0.0817: what a council sees on its bill
+    assert line.monthly == Decimal("53.36")  # 730 h x $0.10 x 0.731: what a council sees on its bill
     assert not [f for f in e.free if f.urn == env.urn]
 
 
@@ -64,14 +64,14 @@ def test_the_meter_follows_the_endpoint_not_the_tier():
     assert [line.name for line in lines if line.item == ITEM] == ["env"]
 
 
-def test_the_price_is_labelled_as_derived_from_the_us_figure():
+def test_the_price_is_the_us_figure_at_the_files_one_rate():
     text = _price_text()
     block = text[text.index("# Dedicated Plan Management"):text.index("container_apps.plan_management.hour")]
-    assert "NOT read" in block and "$0.10" in block and "0.817" in block
+    assert "$0.10" in block and "issue 1596" in block
     book, _ = price_book("azure", "uksouth")
-    # The derivation stated in the file, checked against the file's own Container Apps prices.
-    ratio = book["container_apps.vcpu_second.active"].amount / Decimal("0.000024")
-    assert round(Decimal("0.10") * ratio, 4) == book["container_apps.plan_management.hour"].amount
+    # Issue 17: every Azure figure is its US price at the file's one rate, this one included.
+    assert book["container_apps.plan_management.hour"].amount == Decimal("0.10") * book.gbp_per_usd
+    assert book["container_apps.vcpu_second.active"].amount == Decimal("0.000024") * book.gbp_per_usd
 
 
 def _price_text() -> str:

@@ -233,9 +233,9 @@ def test_usd_estimates_carry_a_gbp_total_at_the_files_rate():
     d, plan = planned("localgov-drupal", "aws", "trial")
     e = estimate(plan.resources, cloud="aws", region=d.region, tier="trial", expires_on=d.expires_on, today=TODAY)
     doc = e.as_json()
-    assert doc["currency"] == "USD" and doc["prices"]["gbp_per_usd"] == 0.75
-    assert Decimal(str(doc["monthly_total_gbp"])) == (e.total * Decimal("0.75")).quantize(Decimal("0.01"))
-    assert doc["price_date"] == "2026-11-25" and "aws-eu-west-2.yaml" in doc["price_source"]
+    assert doc["currency"] == "USD" and doc["prices"]["gbp_per_usd"] == 0.731  # issue 17: 0.75 was 2.6% high
+    assert Decimal(str(doc["monthly_total_gbp"])) == (e.total * Decimal("0.731")).quantize(Decimal("0.01"))
+    assert doc["price_date"] == "2026-12-03" and "aws-eu-west-2.yaml" in doc["price_source"]
 
 
 def test_a_region_without_a_price_file_says_whose_prices_it_shows():

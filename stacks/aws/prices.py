@@ -336,8 +336,12 @@ def vpc_endpoint(r, ctx: Context) -> list[Line]:
     if r.inputs.get("vpcEndpointType", "Gateway") == "Gateway":
         raise Free("gateway endpoints (S3, DynamoDB) are free")
     azs = len(r.inputs.get("subnetIds") or []) or 1
-    return [ctx.line(r, f"interface endpoint ({azs} AZ)", ctx.hours * azs, "vpc_endpoint.interface.hour",
-                     "data processed through the endpoint not included")]
+    # "Data processing charges apply for each Gigabyte processed through the VPC endpoint
+    # regardless of the traffic's source or destination" (aws.amazon.com/privatelink/pricing/):
+    # one meter for both directions.
+    return [ctx.line(r, f"interface endpoint ({azs} AZ)", ctx.hours * azs, "vpc_endpoint.interface.hour"),
+            ctx.usage_line(r, "data processed (both directions)", "vpc_endpoint_gb", "vpc_endpoint.interface.gb",
+                           "assumes {q} GB a month through the endpoint, in and out")]
 
 
 @prices("aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace")
@@ -397,8 +401,25 @@ def ecs_cluster(r, ctx: Context) -> list[Line]:
     if not insights:
         raise Free("an ECS cluster is free (Container Insights off)")
     gb = ctx.use("container_insights_gb")
+    services = [s for s in ctx.of_type("aws:ecs/service:Service") if ctx.find(r.type, s.inputs.get("cluster")) is r]
+    metrics = CONTAINER_INSIGHTS_METRICS * (1 + len(services))
     return [ctx.line(r, "Container Insights performance logs", gb, "cloudwatch.logs.ingest_gb",
-                     f"assumes {gb.normalize():f} GB of Container Insights events a month")]
+                     f"assumes {gb.normalize():f} GB of Container Insights events a month"),
+            ctx.line(r, f"Container Insights metrics (cluster and {len(services)} service"
+                        f"{'s' if len(services) != 1 else ''})", metrics, "cloudwatch.custom_metric_month",
+                     f"assumes {CONTAINER_INSIGHTS_METRICS} metrics for the cluster and for each service")]
+
+
+# "Metrics collected by CloudWatch Container Insights are charged as custom metrics" (Amazon ECS
+# developer guide, cloudwatch-container-insights). CloudWatch Application Insights lists 16 Amazon
+# ECS Container Insights metric names (ContainerInstanceCount, CpuUtilized, CpuReserved,
+# DeploymentCount, DesiredTaskCount, MemoryUtilized, MemoryReserved, NetworkRxBytes,
+# NetworkTxBytes, PendingTaskCount, RunningTaskCount, ServiceCount, StorageReadBytes,
+# StorageWriteBytes, TaskCount, TaskSetCount: docs.aws.amazon.com/AmazonCloudWatch/latest/
+# monitoring/appinsights-metrics-ecs.html). Each name is a billed metric per dimension value; which
+# names each dimension (cluster, service, task family) carries was not read, so the estimate
+# assumes all 16 once for the cluster and once per service: an assumption, stated on the line.
+CONTAINER_INSIGHTS_METRICS = 16
 
 
 @prices("aws:cloudwatch/metricAlarm:MetricAlarm")

@@ -248,7 +248,7 @@ def front_door(r, ctx: Context) -> list[Line]:
 def private_link_origins(profile, ctx: Context, egress) -> list[Line]:
     """The private endpoint behind each Private Link origin of `profile`: Front Door makes it into
     the origin (the Container Apps environment) on the council's behalf, and it is billed as
-    Private Link per endpoint-hour and per GB processed (learn.microsoft.com/azure/container-apps/
+    Private Link per endpoint-hour and per GB processed in each direction (learn.microsoft.com/azure/container-apps/
     private-endpoints-with-dns, Billing: "you're billed for both: the Private Link resource..."). What
     Front Door fetches from the origin is about what it sends to clients (it caches nothing), so that
     is the GB assumed. Listed on the profile: the origin itself costs nothing more."""
@@ -259,8 +259,12 @@ def private_link_origins(profile, ctx: Context, egress) -> list[Line]:
     for origin in mine:
         name = origin.inputs.get("originName") or origin.name
         lines += [ctx.line(profile, f"Private Link origin {name}: private endpoint", ctx.hours, "private_endpoint.hour"),
-                  ctx.line(profile, f"Private Link origin {name}: data processed", egress, "private_endpoint.gb",
-                           f"assumes {egress.normalize():f} GB through it (what Front Door sends to clients)")]
+                  ctx.line(profile, f"Private Link origin {name}: data processed outbound", egress,
+                           "private_endpoint.out_gb",
+                           f"assumes {egress.normalize():f} GB out through it (what Front Door sends to clients)"),
+                  ctx.usage_line(profile, f"Private Link origin {name}: data processed inbound",
+                                 "front_door_origin_in_gb", "private_endpoint.in_gb",
+                                 "assumes {q} GB of requests a month in through it")]
     return lines
 
 
@@ -294,14 +298,19 @@ def metric_alert(r, ctx: Context) -> list[Line]:
 
 @prices("azure-native:network:PrivateEndpoint")
 def private_endpoint(r, ctx: Context) -> list[Line]:
-    gb = ctx.use("private_endpoint_gb")
+    """Private Link bills the endpoint by the hour and the data it processes in each direction,
+    inbound and outbound, per GB (azure.microsoft.com/pricing/details/private-link/; c3x.dev's
+    azurerm_private_endpoint page: "data processed in and out ($0.01/GB each direction)")."""
     return [ctx.line(r, "private endpoint", ctx.hours, "private_endpoint.hour"),
-            ctx.line(r, "data processed", gb, "private_endpoint.gb", f"assumes {gb.normalize():f} GB through each endpoint")]
+            ctx.usage_line(r, "data processed inbound", "private_endpoint_in_gb", "private_endpoint.in_gb",
+                           "assumes {q} GB a month into each endpoint"),
+            ctx.usage_line(r, "data processed outbound", "private_endpoint_out_gb", "private_endpoint.out_gb",
+                           "assumes {q} GB a month out of each endpoint")]
 
 
 @prices("azure-native:privatedns:PrivateZone")
 def private_zone(r, ctx: Context) -> list[Line]:
-    return [ctx.line(r, "private DNS zone", 1, "private_dns.zone_month", "DNS queries (£0.31 a million) not included")]
+    return [ctx.line(r, "private DNS zone", 1, "private_dns.zone_month", "DNS queries (about $0.40 a million) not included")]
 
 
 @prices("azure-native:network:PublicIPAddress")

@@ -3,7 +3,9 @@
 `estimate(resources, cloud=…, region=…, tier=…)` reads the plan's resources (types and inputs, in
 the provider's wire names) — never the blueprint — and prices each one from `prices/<cloud>-<region>.yaml`
 (AWS in USD with a GBP rate, Azure in GBP). Parts billed by use (GB stored, requests) take the
-tier's assumption from `usage.yaml`, and each such line says what it assumed, as Infracost does.
+tier's assumption from `usage.yaml` (or the council's own usage file: usage_file.py), and each
+such line says what it assumed, as Infracost does; with no figure at all it says "depends on
+usage" with its unit price. `councilkit prices update` (update/) refreshes the price files.
 Every cloud resource ends up in exactly one list: priced (one or more lines), free (with the
 reason), or unpriced (with the reason) — a resource that should cost something is never shown as
 zero. No cloud SDK is imported here.
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import yaml
 
@@ -59,7 +61,11 @@ def estimate(
     expires_on: str | None = None,
     today: dt.date | None = None,
     book: PriceBook | None = None,
+    usage: Mapping[str, Any] | None = None,
 ) -> Estimate:
+    """`usage`: a council's own figures (stacks/cost/usage_file.py, already checked) replacing
+    the tier's assumptions key by key; a None value means "not known" (the line then says
+    "depends on usage" with its unit price)."""
     notes = []
     if book is None:
         book, note = price_book(cloud, region)
@@ -67,7 +73,10 @@ def estimate(
             notes.append(note)
     adapter = cloud_for(cloud)
     pricers, free_types = adapter.price_rules()
-    ctx = Context(book=book, usage=usage_for(cloud, tier), resources=resources, tier=tier)
+    ctx = Context(book=book, usage={**usage_for(cloud, tier), **(usage or {})}, resources=resources, tier=tier)
+    if usage:
+        notes.append("usage from the council's usage file: " + ", ".join(
+            f"{key}={'unknown' if value is None else value}" for key, value in sorted(usage.items())))
     lines: list[Line] = []
     free: list[Listed] = []
     unpriced: list[Listed] = []

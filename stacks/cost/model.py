@@ -16,6 +16,12 @@ CENT = Decimal("0.01")
 DAYS_PER_MONTH = Decimal(730) / Decimal(24)  # AWS and Azure both bill a month as 730 hours
 SYMBOL = {"USD": "$", "GBP": "£"}
 PRICE_FIELDS = {"price", "unit", "source", "date"}
+# A figure is its own price, or a US dollar list price converted at the file's one dated rate
+# (`usd` instead of `price`: the Azure file, so every figure uses the same rate). `prices update`
+# adds `retrieved` (when an API gave it), `query` (what it was asked) and `note` (why a figure
+# was kept rather than refreshed).
+REQUIRED_FIELDS = {"unit", "source", "date"}
+OPTIONAL_FIELDS = {"retrieved", "query", "note"}
 
 
 class PriceDataError(ValueError):
@@ -34,8 +40,12 @@ def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def show(value: Decimal, currency: str) -> str:
-    return f"{SYMBOL.get(currency, currency + ' ')}{money(value):,.2f}"
+def show(value: Decimal, currency: str, places: int | None = None) -> str:
+    """Money as people read it: whole pence or cents, or a unit price to `places` decimals."""
+    symbol = SYMBOL.get(currency, currency + " ")
+    if places is None:
+        return f"{symbol}{money(value):,.2f}"
+    return f"{symbol}{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP).normalize():f}"
 
 
 @dataclass(frozen=True)
@@ -71,21 +81,36 @@ class PriceBook:
     @classmethod
     def load(cls, path: Path) -> "PriceBook":
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        prices = {}
-        for key, entry in (data.get("prices") or {}).items():
-            if not isinstance(entry, dict) or set(entry) != PRICE_FIELDS:
-                raise PriceDataError(f"{Path(path).name}: {key} must have exactly {sorted(PRICE_FIELDS)}")
-            if not str(entry["source"]).startswith("https://"):
-                raise PriceDataError(f"{Path(path).name}: {key} has no public source URL")
-            dt.date.fromisoformat(str(entry["date"]))
-            prices[key] = Price(key, Decimal(str(entry["price"])), str(entry["unit"]), entry["source"], str(entry["date"]))
+        name = Path(path).name
         rate = data.get("gbp_per_usd")
+        rate = Decimal(str(rate)) if rate is not None else None
+        prices = {key: _price(name, key, entry, data.get("currency"), rate)
+                  for key, entry in (data.get("prices") or {}).items()}
         return cls(
             path=Path(path), cloud=data["cloud"], region=data["region"], currency=data["currency"],
             compiled=str(data["compiled"]), hours_per_month=Decimal(str(data["hours_per_month"])), prices=prices,
-            gbp_per_usd=Decimal(str(rate)) if rate is not None else None,
-            gbp_rate_date=data.get("gbp_rate_date"), gbp_rate_source=data.get("gbp_rate_source"),
+            gbp_per_usd=rate, gbp_rate_date=data.get("gbp_rate_date"), gbp_rate_source=data.get("gbp_rate_source"),
         )
+
+
+def _price(name: str, key: str, entry: Any, currency: str | None, rate: Decimal | None) -> Price:
+    """One entry: exactly one of `price` / `usd`, its unit, source URL and date (plus the optional
+    fields `prices update` writes); a `usd` figure in a GBP file is converted at the file's rate."""
+    fields = set(entry) if isinstance(entry, dict) else set()
+    amounts = fields & {"price", "usd"}
+    if len(amounts) != 1 or not REQUIRED_FIELDS <= fields or fields - REQUIRED_FIELDS - amounts - OPTIONAL_FIELDS:
+        raise PriceDataError(f"{name}: {key} must have exactly {sorted(PRICE_FIELDS)} "
+                             f"(or usd instead of price; optional {sorted(OPTIONAL_FIELDS)})")
+    if not str(entry["source"]).startswith("https://"):
+        raise PriceDataError(f"{name}: {key} has no public source URL")
+    dt.date.fromisoformat(str(entry["date"]))
+    if "usd" in entry:
+        if currency != "GBP" or rate is None:
+            raise PriceDataError(f"{name}: {key} is in US dollars but the file has no gbp_per_usd rate")
+        amount = Decimal(str(entry["usd"])) * rate
+    else:
+        amount = Decimal(str(entry["price"]))
+    return Price(key, amount, str(entry["unit"]), entry["source"], str(entry["date"]))
 
 
 @dataclass(frozen=True)
@@ -193,6 +218,9 @@ class Estimate:
                 "sources": sorted({line.price.source for line in self.lines}),
             },
         }
+        if self.currency == "GBP" and self.book.gbp_per_usd is not None:
+            doc["prices"].update(converted_from_usd_at=float(self.book.gbp_per_usd),
+                                 gbp_rate_date=self.book.gbp_rate_date, gbp_rate_source=self.book.gbp_rate_source)
         if self.currency != "GBP":
             doc["monthly_total_gbp"] = float(self.total_gbp)
             doc["prices"].update(gbp_per_usd=float(self.book.gbp_per_usd), gbp_rate_date=self.book.gbp_rate_date,

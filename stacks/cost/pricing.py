@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from councilkit.stacks.plan import refers_to
 
-from .model import DAYS_PER_MONTH, Line, PriceBook, Unpriced, money
+from .model import DAYS_PER_MONTH, Line, PriceBook, Unpriced, money, show
 
 Pricer = Callable[[Any, "Context"], list[Line]]
 
@@ -28,9 +28,29 @@ class Context:
     def use(self, key: str) -> Decimal:
         """A usage assumption for this tier (usage.yaml)."""
         try:
-            return Decimal(str(self.usage[key]))
+            value = self.usage[key]
         except KeyError:
             raise Unpriced(f"no usage assumption '{key}' for this tier") from None
+        if value is None:  # a usage file said "not known": listed as unpriced, never guessed
+            raise Unpriced(f"usage '{key}' is not known (null in the usage file)")
+        return Decimal(str(value))
+
+    def known(self, key: str) -> Decimal | None:
+        """A usage assumption, or None when the tier (or the council's usage file) gives none."""
+        value = self.usage.get(key)
+        return None if value is None else Decimal(str(value))
+
+    def usage_line(self, r: Any, item: str, key: str, price_key: str, assumption: str) -> Line:
+        """A line billed by use: priced at the assumption `key` ("{q}" in `assumption` is its value),
+        or, without one, a zero line saying "depends on usage" with its unit price (as Infracost
+        does), so the charge is listed rather than silently left out."""
+        quantity = self.known(key)
+        if quantity is None:
+            price = self.book[price_key]
+            return Line(r.urn, r.type, r.name, item, Decimal(0), price, Decimal("0.00"),
+                        f"depends on usage: {show(price.amount, self.book.currency, places=4)} per "
+                        f"{price.unit} (set {key} in a usage file)")
+        return self.line(r, item, quantity, price_key, assumption.replace("{q}", f"{quantity.normalize():f}"))
 
     def line(self, r: Any, item: str, quantity: Decimal | int | float, price_key: str,
              assumption: str | None = None) -> Line:
