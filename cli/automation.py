@@ -420,7 +420,8 @@ def up(session: Session, console, total: int | None = None, plan=None,
     live = GoLive(deployment=session.deployment, folder=session.folder.path, console=console, read_state=read_state)
     try:
         result = golive.run_phases(cloud, cloud.go_live_phases(session.deployment), live, plan, update,
-                                   wait_seconds=dns_wait)
+                                   wait_seconds=dns_wait,
+                                   install_due=previous is None and session.deployment.blueprint.install is not None)
     except golive.Waiting as waiting:
         console.print("[yellow]waiting on the council:[/] ", end="")
         console.print(str(waiting), soft_wrap=True, markup=False, highlight=False)
@@ -439,7 +440,7 @@ def outputs(session: Session) -> dict[str, Any]:
 
 
 def destroy(session: Session, console, targets: list[str], delete_backups: bool = False) -> list[dict[str, str]]:
-    """Destroy the stack; returns the resources Pulumi deleted ({type, name}), from its events.
+    """Destroy the stack; returns the resources Pulumi deleted ({type, name, id}), from its events.
 
     With `targets` (production), first one targeted update of those still in the state, with
     config councilkit:release-protection (and councilkit:delete-backups when the council chose
@@ -466,7 +467,9 @@ def destroy(session: Session, console, targets: list[str], delete_backups: bool 
             meta = done.metadata if done is not None else None
             if meta is not None and getattr(meta.op, "value", meta.op) == "delete" and meta.old is not None \
                     and meta.old.custom and not meta.old.retain_on_delete and not meta.type.startswith("pulumi:"):
-                deleted.append({"type": meta.type, "name": meta.urn.rsplit("::", 1)[-1]})
+                # The cloud's own id too: the deletion certificate names what was deleted as the cloud knows it.
+                deleted.append({"type": meta.type, "name": meta.urn.rsplit("::", 1)[-1],
+                                **({"id": str(meta.old.id)} if meta.old.id else {})})
             progress.on_event(event)
         return tee
 

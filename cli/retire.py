@@ -1,4 +1,5 @@
-"""The record a finished `councilkit destroy` leaves in the stack folder: RETIRED.md and retired.json.
+"""The record a finished `councilkit destroy` leaves in the stack folder: RETIRED.md, retired.json
+and the deletion certificate (cli/deletion_certificate.py, DELETION-CERTIFICATE.html).
 
 A council retiring a service must be able to show, later, what was deleted, what was kept on
 purpose (a final snapshot, recovery points, logs) and how to delete each kept thing when its time
@@ -24,8 +25,11 @@ SCHEMA = 1
 
 
 def record(d, stack: str, region: str, kept: Iterable, deleted: Iterable[dict], delete_backups: bool,
-           when: datetime | None = None) -> dict[str, Any]:
-    """The machine record: the facts, nothing rendered."""
+           when: datetime | None = None, deleted_by: str = "", retained_points: Iterable[dict] = (),
+           notes: Iterable[str] = ()) -> dict[str, Any]:
+    """The machine record: the facts, nothing rendered. `deleted_by` is the cloud identity the
+    destroy ran as; `retained_points` the restore points it leaves in the cloud (listed just
+    before it, RestorePoint.to_json); `notes` what could not be asked (said, not guessed)."""
     when = when or datetime.now(timezone.utc)
     return {
         "schema": SCHEMA,
@@ -39,6 +43,9 @@ def record(d, stack: str, region: str, kept: Iterable, deleted: Iterable[dict], 
         "delete_backups": delete_backups,
         "deleted": sorted(deleted, key=lambda r: (r["type"], r["name"])),
         "kept": [{**asdict(k), "delete": list(k.delete)} for k in kept],
+        "deleted_by": deleted_by,
+        "retained_restore_points": list(retained_points),
+        "notes": list(notes),
     }
 
 
@@ -48,6 +55,8 @@ def markdown(rec: dict[str, Any]) -> str:
         "",
         f"Destroyed on {rec['retired_at']} by `councilkit destroy`"
         + (" --delete-backups" if rec["delete_backups"] else "") + ".",
+        "",
+        f"Deleted by: {rec.get('deleted_by') or 'not recorded'}",
         "",
         "| | |",
         "| --- | --- |",
@@ -73,7 +82,16 @@ def markdown(rec: dict[str, Any]) -> str:
                       f"See `{MACHINE}` (`earlier`) for the commands; it kept:", ""]
             lines += [f"- {k['what']}: `{k['identifier']}`" for k in earlier["kept"]]
             lines.append("")
-    lines += ["## Deleted", ""] + [f"- {r['type']} `{r['name']}`" for r in rec["deleted"]]
+    if rec.get("retained_restore_points"):
+        lines += ["## Restore points left in the cloud", ""]
+        lines += [f"- {p['what']} `{p['id']}` (created {p.get('created') or '?'}; "
+                  f"{'expires ' + p['expires'] if p.get('expires') else 'kept until deleted'})"
+                  for p in rec["retained_restore_points"]]
+        lines.append("")
+    for note in rec.get("notes", []):
+        lines += [f"Note: {note}", ""]
+    lines += ["## Deleted", ""] + [f"- {r['type']} `{r['name']}`" + (f" (id `{r['id']}`)" if r.get("id") else "")
+                                   for r in rec["deleted"]]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -92,10 +110,15 @@ def previous(folder: Path) -> list[dict[str, Any]]:
 
 
 def write(folder: Path, rec: dict[str, Any]) -> tuple[Path, Path]:
-    """Write retired.json, then RETIRED.md, each atomically; returns both paths."""
+    """Write retired.json, then RETIRED.md and DELETION-CERTIFICATE.html (which prints the
+    SHA-256 of the retired.json just written), each atomically; returns the first two paths."""
+    from . import deletion_certificate
+
     folder = Path(folder)
     rec = {**rec, "earlier": previous(folder)}
     machine, human = folder / MACHINE, folder / MARKDOWN
-    write_atomically(machine, json.dumps(rec, indent=2, sort_keys=False) + "\n")
+    text = json.dumps(rec, indent=2, sort_keys=False) + "\n"
+    write_atomically(machine, text)
     write_atomically(human, markdown(rec))
+    write_atomically(folder / deletion_certificate.NAME, deletion_certificate.html(rec, text))
     return human, machine

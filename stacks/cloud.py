@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from councilkit.blueprints.deployment import Deployment
 
     from .outputs import AdminCredentials, DnsRecord, StackOutputs
+    from .restore_points import RestorePoints
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,29 @@ class Cloud(ABC):
         """What a destroy of `d` leaves in the cloud, identified from the stack's `outputs`
         (described from `d` where an output is missing); `delete_backups` is the council's
         `--delete-backups`."""
+
+    # --- backups (stacks/restore_points.py; `councilkit backups | backup`, destroy's certificate)
+
+    def restore_points(self, d: "Deployment", outputs: Mapping[str, Any]) -> "RestorePoints":
+        """The deployed stack's restore points and point-in-time windows, read from the cloud
+        (imports its SDK or CLI when called); raises UserError when the cloud cannot be asked."""
+        from councilkit.blueprints.errors import UserError
+
+        raise UserError(f"backups: councilkit cannot list restore points on {self.title} yet")
+
+    def take_restore_point(self, d: "Deployment", outputs: Mapping[str, Any], label: str,
+                           wait: bool = False) -> "RestorePoints":
+        """Start an on-demand restore point of the database and the files (labelled `label`);
+        with `wait`, return once the cloud says each is complete."""
+        from councilkit.blueprints.errors import UserError
+
+        raise UserError(f"backup: councilkit cannot take restore points on {self.title} yet")
+
+    def whoami(self, d: "Deployment", outputs: Mapping[str, Any]) -> str:
+        """The cloud identity these credentials act as (for the deletion certificate)."""
+        from councilkit.blueprints.errors import UserError
+
+        raise UserError(f"councilkit cannot tell which {self.title} identity is signed in yet")
 
     # --- what people read -----------------------------------------------------------------
 

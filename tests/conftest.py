@@ -28,3 +28,14 @@ def plan_of():
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture
+def no_cloud_questions(monkeypatch):
+    """`destroy` asks the cloud who is signed in and which restore points will outlive the stack
+    (cli/deletion_certificate.py): tests that run a destroy against a fake engine answer both
+    here, so they never reach a cloud, whatever credentials the machine running them has."""
+    from councilkit.cli import deletion_certificate
+
+    monkeypatch.setattr(deletion_certificate, "before_destroy",
+                        lambda cloud, d, outputs, delete_backups: ("tests (no cloud asked)", [], []))

@@ -31,6 +31,8 @@ from councilkit.cli.planning import plan_deployment
 from councilkit.stacks.azure import names, settings as azure_settings
 from councilkit.stacks.cloud import CLOUDS
 
+pytestmark = pytest.mark.usefixtures("no_cloud_questions")  # destroy asks no cloud in tests
+
 PROD = "borsetshire-county-council-nextcloud-production"
 KEY_VAULT = "azure-native:keyvault:Vault"
 RECOVERY_VAULT = "azure-native:recoveryservices:Vault"

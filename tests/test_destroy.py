@@ -22,6 +22,8 @@ from councilkit.cli.newstack import new_stack
 from councilkit.stacks import program
 from councilkit.stacks.cloud import CLOUDS, Kept
 
+pytestmark = pytest.mark.usefixtures("no_cloud_questions")  # destroy asks no cloud in tests
+
 COUNCIL = dict(council="Borsetshire County Council", domain="files.borsetshire.gov.uk",
                contact="it@borsetshire.gov.uk")
 TRIAL = "borsetshire-county-council-nextcloud-trial"
@@ -150,7 +152,7 @@ def test_trial_destroy_touches_no_config_and_records_every_resource_deleted(call
     assert [c[0] for c in calls] == ["select_stack", "outputs", "select_stack", "destroy"]
     assert "Nothing of it is kept." in err
     rec = record(trial)
-    assert rec["stack"] == TRIAL and rec["blueprint"] == "nextcloud@1.0.0" and rec["region"] == "eu-west-2"
+    assert rec["stack"] == TRIAL and rec["blueprint"] == "nextcloud@1.2.0" and rec["region"] == "eu-west-2"
     assert rec["kept"] == [] and rec["delete_backups"] is False
     custom = sorted((r.type, r.name) for r in plan.resources if r.custom and not r.type.startswith("pulumi:"))
     assert [(r["type"], r["name"]) for r in rec["deleted"]] == custom

@@ -25,6 +25,8 @@ from councilkit.cli.newstack import new_stack
 
 from helpers import run_main
 
+pytestmark = pytest.mark.usefixtures("no_cloud_questions")  # destroy asks no cloud in tests
+
 STACK = "borsetshire-county-council-nextcloud-trial"
 ANSWERS = dict(cloud="aws", tier="trial", council="Borsetshire County Council",
                domain="files.borsetshire.gov.uk", contact="it@borsetshire.gov.uk")
@@ -280,7 +282,7 @@ def test_up_of_a_new_blueprint_version_prints_its_upgrade_steps_to_run_once(
     monkeypatch.setattr(FakeStack, "deployed", {"councilkit": {"blueprint": "nextcloud@0.9.0"}})
     code, out, err = main(["up", str(folder)], capsys)
     assert code == 0, err
-    assert "upgrade steps of nextcloud@1.0.0: run once now, in order:" in out
+    assert "upgrade steps of nextcloud@1.2.0: run once now, in order:" in out
     assert (
         "aws ecs run-task --region eu-west-2 --cluster borsetshire-nextcloud-t1a2b3c --launch-type FARGATE "
         "--task-definition arn:aws:ecs:eu-west-2:1:task-definition/web:7 --network-configuration "

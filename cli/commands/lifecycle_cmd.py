@@ -44,8 +44,9 @@ def up(stack_dir, backend, secrets_provider, allow_failures, dns_wait):
 
     A first deploy goes live in steps: what the council must publish (the certificate's DNS
     records, also written to DNS-RECORDS.md in the folder) is shown at once and waited for up to
-    --dns-wait minutes; then the app, which must answer its health check from outside before
-    `up` succeeds. Exit code 3: waiting on the council (records not visible yet, an image to
+    --dns-wait minutes; then the app, which must pass the blueprint's smoke check from outside
+    before `up` succeeds (its health check on a first deploy whose install steps are still to
+    run; `councilkit check` runs the whole check afterwards). Exit code 3: waiting on the council (records not visible yet, an image to
     push); nothing is undone, and running `up` again continues.
     """
     from councilkit.cli import automation, deployability_view, one_off, policy_view
@@ -189,11 +190,11 @@ def piped_answer(stack: str) -> str | None:
 @click.option("--delete-backups", is_flag=True,
               help="Also delete what a destroy keeps (final DB snapshot, backup recovery points, logs).")
 def destroy(stack_dir, backend, yes, delete_backups):
-    """Destroy a deployed stack, then record in the folder (RETIRED.md, retired.json) what was
-    deleted and what was kept; production asks for its name and keeps its backups unless
-    --delete-backups."""
+    """Destroy a deployed stack, then record in the folder (RETIRED.md, retired.json and the
+    printable DELETION-CERTIFICATE.html) what was deleted, by which cloud identity, and what was
+    kept; production asks for its name and keeps its backups unless --delete-backups."""
     from councilkit.blueprints.errors import UserError
-    from councilkit.cli import automation, retire
+    from councilkit.cli import automation, deletion_certificate, retire
     from councilkit.stacks.cloud import cloud_for
 
     session = automation.prepare(stack_dir, backend, cloud_credentials=True)
@@ -203,9 +204,11 @@ def destroy(stack_dir, backend, yes, delete_backups):
     kept = cloud.destroy_keeps(d, values, delete_backups)
     otherwise = cloud.destroy_keeps(d, values, False) if delete_backups else kept
     confirm_destroy(d, session.stack, kept, delete_backups, otherwise, ask=not yes)
+    deleted_by, points, notes = deletion_certificate.before_destroy(cloud, d, values, delete_backups)
     deleted = automation.destroy(session, _console(), protected_urns(d, delete_backups), delete_backups)
     region = str(values.get("region") or d.region)
-    rec = retire.record(d, session.stack, region, kept, deleted, delete_backups)
+    rec = retire.record(d, session.stack, region, kept, deleted, delete_backups, deleted_by=deleted_by,
+                        retained_points=points, notes=notes)
     try:
         human, machine = retire.write(session.folder.path, rec)
     except OSError as exc:  # the stack is gone: the record must not be lost with the error
@@ -214,3 +217,4 @@ def destroy(stack_dir, backend, yes, delete_backups):
                         f"({exc.strerror or exc}); the record is printed above: keep it") from None
     click.echo(f"destroyed {session.stack}: {len(deleted)} resources deleted, {len(kept)} kept")
     click.echo(f"record: {human} (and {machine.name} beside it)")
+    click.echo(f"deletion certificate: {human.parent / deletion_certificate.NAME} (print it for the records)")

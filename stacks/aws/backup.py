@@ -61,6 +61,8 @@ class Backup(pulumi.ComponentResource):
             opts=child,
         )
         role = iam.role(f"{name}-role", "backup.amazonaws.com", None, child)
+        # The role `councilkit backup` passes to StartBackupJob for an on-demand backup (its IamRoleArn).
+        self.role = role
         for i, arn in enumerate(SERVICE_POLICIES):
             aws.iam.RolePolicyAttachment(f"{name}-role-{i}", role=role.name, policy_arn=arn, opts=child)
         aws.backup.Selection(

@@ -105,7 +105,9 @@ def build(d: Deployment) -> StackOutputs:
             opts,
         )
         env = bp.database.env
-        extra_env[env.host] = database.instance.address
+        # host_includes_port: the app reads the port from the host alone (WordPress).
+        extra_env[env.host] = (pulumi.Output.concat(database.instance.address, f":{database.port}")
+                               if env.host_includes_port else database.instance.address)
         if env.port:
             extra_env[env.port] = str(database.port)
         extra_env[env.name] = bp.database.name
@@ -196,6 +198,12 @@ def build(d: Deployment) -> StackOutputs:
     if d.production:
         details["backup_vault"] = backup.vault.name
         details["access_logs_bucket"] = edge.access_logs_bucket.bucket
+        details["backup_role"] = backup.role.arn
+    # What `councilkit backups | backup` asks RDS and AWS Backup about (stacks/aws/backups.py).
+    if database:
+        details["database_instance"] = database.instance.identifier
+    if files:
+        details["file_system_arn"] = files.file_system.arn
     if builder:
         details["image_builder"] = builder.project.name
         details["image_source_bucket"] = builder.bucket.id

@@ -25,9 +25,9 @@ import pulumi_random as random
 from councilkit.blueprints.deployment import Deployment
 
 from . import names
-from .settings import INCARNATION_SUFFIX_BYTES, recovery_vault_properties
+from .settings import INCARNATION_SUFFIX_BYTES, RECOVERY_POINT_RETENTION_DAYS, recovery_vault_properties
 
-RETENTION_DAYS = 30
+RETENTION_DAYS = RECOVERY_POINT_RETENTION_DAYS
 DAILY_AT = "2020-01-01T02:00:00Z"  # only the time of day counts
 
 

@@ -81,6 +81,7 @@ class Database(pulumi.ComponentResource):
         prod = d.production
         sku_name, sku_tier = SKU[(d.tier, size.size)]
         server_name = names.dns_label(d, "psql" if engine == "postgres" else "mysql")
+        self.server_name = server_name  # exported: `councilkit backups | backup` ask the server by name
         zone_key = f"{engine}-server"
         zone = args.network.private_zone(zone_key, f"{server_name}.private.{engine}.database.azure.com")
         # The server must find its zone already linked to the VNet when it is created.

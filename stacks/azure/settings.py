@@ -22,6 +22,10 @@ KEY_VAULT_RETENTION_DAYS = {"trial": 7, "production": 90}
 # (learn.microsoft.com/azure/backup/use-restapi-update-vault-properties).
 BACKUP_SOFT_DELETE_DAYS = 14
 
+# How long the Recovery Services vault keeps each daily recovery point (backup.py's policies), and
+# each on-demand one `councilkit backup` takes (stacks/azure/backups.py sets the same expiry).
+RECOVERY_POINT_RETENTION_DAYS = 30
+
 RECOVERY_VAULT = "azure-native:recoveryservices:Vault"
 BACKUP_GROUP = "azure-native:resources:ResourceGroup"
 

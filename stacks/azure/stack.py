@@ -123,7 +123,7 @@ def build(d: Deployment) -> StackOutputs:
         host = database.host
         if dbenv.port:
             shared_env[dbenv.port] = str(database.port)
-        elif d.database_engine == "postgres" and database.port != 5432:
+        elif dbenv.host_includes_port or (d.database_engine == "postgres" and database.port != 5432):
             host = f"{host}:{database.port}"
         shared_env[dbenv.host] = host
         shared_env[dbenv.name] = database.db_name
@@ -222,6 +222,8 @@ def build(d: Deployment) -> StackOutputs:
     if database:
         details["database_host"] = database.host
         locations["database"] = database.host
+    if database and not vm:  # the flexible server `councilkit backups | backup` asks (stacks/azure/backups.py)
+        details["database_server"] = database.server_name
     if vm:  # the self-managed database: what the runbook's patch and restore steps name
         details["database_vm"] = names.vm(d)
         details["database_dumps"] = database.dump_account_name
