@@ -201,7 +201,9 @@ def verify(lock: Lock, path: Path, accepted: str | None = None) -> None:
         from .loader import load_file
 
         released = load_file(source).model_dump(mode="json", exclude_none=True)
-        changed = differences(lock.resolved, released)
+        # Compared as councilkit reads it: a field the schema gained after this lock was written
+        # (its default filled in) is no edit; any value that reads differently still is.
+        changed = differences(lock.blueprint.model_dump(mode="json", exclude_none=True), released)
         if changed:
             shown = "; ".join(changed[:3]) + (f"; and {len(changed) - 3} more" if len(changed) > 3 else "")
             problems.append(f"it differs from the released {lock.ref} ({source}): {shown}")

@@ -17,9 +17,13 @@ from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 from councilkit.blueprints.errors import UserError
+from councilkit.blueprints.model import SmokeRequest
 from councilkit.stacks.cloud import CouncilAction, GoLive, Phase, SmokeTarget
 
 from .safe_io import write_atomically
+from .smoke import HEALTH_WHY, Result, first_failure, site_of
+from .smoke import healthy  # noqa: F401 — the codes syntax lives in cli/smoke.py; older callers import it here
+from .smoke import run as run_smoke
 
 WAITING_EXIT = 3
 """`up`'s exit code while it waits on the council (records not visible yet, an image to push)."""
@@ -149,15 +153,6 @@ def await_council(live: GoLive, action: CouncilAction, wait_seconds: float) -> N
 # --- the app, checked from outside -------------------------------------------------------------
 
 
-def healthy(code: int, spec: str) -> bool:
-    """Whether `code` is one of the blueprint's healthy codes ("200", "200-399", "200,302")."""
-    for part in spec.split(","):
-        low, _, high = part.partition("-")
-        if int(low) <= code <= int(high or low):
-            return True
-    return False
-
-
 def addresses(host: str) -> set[str]:
     try:
         return {info[4][0] for info in socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)}
@@ -174,61 +169,64 @@ def points_at(domain: str, via: str) -> bool:
     return bool(mine) and bool(mine & RESOLVE(via))
 
 
-def probe(url: str, via: str = "", timeout: float = 10.0) -> int:
-    """One GET of `url`, answered by `via` when given: the connection goes to `via` while the
-    Host header, the TLS server name and the certificate check stay the domain's, so the load
-    balancer serves its listener's certificate and the app sees its own Host (apps that answer
-    only their domain, `host_header`, would refuse anything else). No redirects are followed: a
-    redirect is an answer the healthy codes judge."""
-    import urllib3
+def route(target: SmokeTarget, console) -> str:
+    """The address to connect to: "" once the domain points at the site, else the target's own
+    (`via`), saying so and naming the record the council must create."""
+    domain = urlsplit(target.url).hostname or ""
+    if not target.via or points_at(domain, target.via):
+        return ""
+    if target.record:
+        r = target.record
+        console.print(f"DNS for {domain} does not point at {target.via} yet: create "
+                      f"{r.type} {r.name} -> {r.value}", soft_wrap=True)
+    console.print(f"checking through {target.via} with Host {domain} meanwhile", soft_wrap=True)
+    return target.via
 
-    parts = urlsplit(url)
-    host = parts.hostname or ""
+
+def smoke_requests(target: SmokeTarget, blueprint, install_due: bool = False) -> list[SmokeRequest]:
+    """The blueprint's smoke, or the target's health check (the web health path and codes) for a
+    blueprint without one, and on a first deploy whose install step has not run yet: `up`
+    prints the install commands and does not run them, and an uninstalled app cannot pass a
+    check that proves it is installed."""
+    if blueprint.smoke and not install_due:
+        return list(blueprint.smoke)
+    parts = urlsplit(target.url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connect = via or host
-    if parts.scheme == "https":
-        pool = urllib3.HTTPSConnectionPool(connect, port=parts.port or 443, timeout=timeout, retries=False,
-                                           server_hostname=host, assert_hostname=host)
-    else:
-        pool = urllib3.HTTPConnectionPool(connect, port=parts.port or 80, timeout=timeout, retries=False)
-    with pool:
-        return pool.request("GET", path, headers={"Host": parts.netloc.rpartition("@")[2]}, redirect=False).status
+    return [SmokeRequest(path=path, status=target.healthy_codes, why=HEALTH_WHY)]
 
 
-def smoke(cloud, live: GoLive, values: Mapping[str, Any]) -> None:
+def failure_message(failed: Result, within: float) -> str:
+    r = failed.request
+    text = f" with {r.contains!r}" if r.contains else ""
+    return (f"{failed.url} did not answer {r.status}{text} within {within:.0f} s (last: {failed.detail}); "
+            f"this request checks that {r.why}; what is failing is above")
+
+
+def smoke(cloud, live: GoLive, values: Mapping[str, Any], install_due: bool = False) -> None:
+    """The blueprint's smoke check (cli/smoke.py) at the adapter's target; a failure is
+    explained (`Cloud.diagnose`) and ends in one error naming the request and what it proves."""
     target: SmokeTarget | None = cloud.smoke_target(live, values)
     if target is None:
         return
     console = live.console
-    domain = urlsplit(target.url).hostname or ""
-    via = ""
-    if target.via and not points_at(domain, target.via):
-        via = target.via
-        record = target.record
-        if record:
-            console.print(f"DNS for {domain} does not point at {via} yet: create "
-                          f"{record.type} {record.name} -> {record.value}", soft_wrap=True)
-        console.print(f"checking through {via} with Host {domain} meanwhile", soft_wrap=True)
-    deadline = CLOCK.now() + target.within_seconds
-    last = ""
-    with console.status(f"checking {target.url}") as status:
-        while True:
-            try:
-                code = probe(target.url, via)
-                if healthy(code, target.healthy_codes):
-                    console.print(f"[green]{target.url} answers {code}[/]")
-                    return
-                last = f"HTTP {code}"
-            except Exception as exc:  # noqa: BLE001 — any failure to connect is "not answering yet"
-                last = f"{type(exc).__name__}: {exc}"
-            left = deadline - CLOCK.now()
-            if left <= 0:
-                break
-            status.update(f"{target.url}: {last}; again in {min(target.every_seconds, left):.0f} s")
-            CLOCK.sleep(min(target.every_seconds, left))
-    explain(cloud, live, values)
-    raise UserError(f"{target.url} did not answer {target.healthy_codes} within {target.within_seconds:.0f} s "
-                    f"(last: {last}); what is failing is above")
+    via = route(target, console)
+    requests = smoke_requests(target, live.deployment.blueprint, install_due)
+    if install_due and live.deployment.blueprint.smoke:
+        console.print(f"the blueprint's smoke check needs its install step: run the install steps "
+                      f"printed below, then `councilkit check {live.folder}`", soft_wrap=True)
+    site = site_of(target.url)
+    with console.status(f"checking {site}") as status:
+        def waiting(result: Result, pause: float) -> None:
+            status.update(f"{result.url}: {result.detail}; again in {pause:.0f} s")
+
+        results = run_smoke(requests, site, via=via, within=target.within_seconds, every=target.every_seconds,
+                            clock=CLOCK, waiting=waiting)
+    for result in results:
+        console.print(result.line(), soft_wrap=True, markup=False, highlight=False)
+    failed = first_failure(results)
+    if failed is not None:
+        explain(cloud, live, values)
+        raise UserError(failure_message(failed, target.within_seconds))
 
 
 def explain(cloud, live: GoLive, values: Mapping[str, Any]) -> None:
@@ -262,9 +260,11 @@ def admin_login(d) -> list[str]:
 # --- the phases ------------------------------------------------------------------------------
 
 
-def run_phases(cloud, phases: list[Phase], live: GoLive, plan, update: Callable, *, wait_seconds: float):
+def run_phases(cloud, phases: list[Phase], live: GoLive, plan, update: Callable, *, wait_seconds: float,
+               install_due: bool = False):
     """Run each phase: a targeted one first asks the adapter whether it is already done; after
-    each, the adapter's work or the council's action; after a `smoke` phase, the outside check.
+    each, the adapter's work or the council's action; after a `smoke` phase, the outside check
+    (`install_due`: a first deploy whose install steps `up` prints but does not run).
     `update(phase, urns)` runs the Pulumi update (urns None: the whole stack) and returns its
     result. Returns the last result (None if every phase was skipped)."""
     from .automation import plain_outputs
@@ -294,7 +294,7 @@ def run_phases(cloud, phases: list[Phase], live: GoLive, plan, update: Callable,
         if action is not None:
             await_council(live, action, wait_seconds)
         if phase.smoke:
-            smoke(cloud, live, plain_outputs(result.outputs if result else {}))
+            smoke(cloud, live, plain_outputs(result.outputs if result else {}), install_due)
             for line in admin_login(live.deployment):
                 console.print(line)
             for line in cloud.live_notes(live):

@@ -34,13 +34,17 @@ from acceptance.azure_dns import Publisher, records_in
 from acceptance.config import Options
 from acceptance.dns import Record
 from acceptance.results import FAILED, NOT_RUN, PASSED
+from fake_smoke import every_text, working_app
 from councilkit.cli import automation
 from councilkit.cli import golive as cli_golive
+from councilkit.cli import smoke as cli_smoke
 from councilkit.stacks.azure import golive as azure_golive
 from councilkit.stacks.azure import names
 from councilkit.stacks.azure.offline import azure_outputs
 from councilkit.stacks.cloud import CLOUDS, CouncilAction
 from councilkit.stacks.outputs import DnsRecord
+
+pytestmark = pytest.mark.usefixtures("no_cloud_questions")  # destroy asks no cloud in tests
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = "12021500abcd"
@@ -283,14 +287,17 @@ class FakeStack:
 
 @pytest.fixture(scope="module")
 def web():
-    """The suite's own smoke target: every path answers `status` (200 unless a test says)."""
+    """The suite's own smoke target: every path answers `status` (200 unless a test says), a
+    200 with every text the catalogue's smoke requests look for (tests/fake_smoke.py)."""
     status = {"code": 200}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
+            body = every_text() if status["code"] == 200 else b""
             self.send_response(status["code"])
-            self.send_header("Content-Length", "0")
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            self.wfile.write(body)
 
         def log_message(self, *args):
             pass
@@ -325,7 +332,9 @@ def patched(web, monkeypatch, tmp_path) -> World:
     # councilkit's own waits poll quickly; the DNS wait ends only when the zone has the records.
     monkeypatch.setattr(cli_golive, "CLOCK", cli_golive.Clock(now=time.monotonic, sleep=lambda s: time.sleep(0.005)))
     monkeypatch.setattr(cli_golive, "RESOLVE", lambda host: set())
-    monkeypatch.setattr(cli_golive, "probe", lambda url, via="", timeout=10.0: 200)
+    # `up`'s check of the domain is answered as a working app would; the suite's own check of
+    # the `url` output goes to the web fixture on 127.0.0.1.
+    monkeypatch.setattr(cli_smoke, "FETCH", working_app(local=True))
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "correct horse")
     monkeypatch.setenv("ARM_SUBSCRIPTION_ID", "")  # preflight sets it; restored after
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -484,7 +493,7 @@ def test_every_az_command_the_suite_runs_is_pinned(azure_run):
         "network dns record-set cname set-record --resource-group --zone-name --record-set-name --cname",
         "network dns record-set txt remove-record --resource-group --zone-name --record-set-name --value",
         "network dns record-set cname remove-record --resource-group --zone-name --record-set-name --cname",
-        "acr build --registry --image --build-arg",
+        "acr build --registry --image --build-arg --file",  # localgov-drupal@1.0.1 builds Dockerfile-1.0.1
         "group exists --name",
         "resource list --tag",
         "keyvault list-deleted --resource-type",

@@ -34,11 +34,15 @@ from acceptance.cost import Incurred
 from acceptance.results import FAILED, NOT_RUN, PASSED, PHASES, SKIPPED
 from councilkit.blueprints.deployment import build_deployment
 from councilkit.blueprints.errors import UserError
+from councilkit.blueprints.loader import discover, resolve
 from councilkit.cli import automation
 from councilkit.stacks.aws.settings import final_snapshot_id
 from councilkit.stacks.cloud import CLOUDS, Phase
 from councilkit.stacks.cost import estimate
+from fake_smoke import every_text
 from helpers import planned
+
+pytestmark = pytest.mark.usefixtures("no_cloud_questions")  # destroy asks no cloud in tests
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = "12021500abcd"
@@ -141,16 +145,20 @@ class FakeStack:
 
 @pytest.fixture(scope="module")
 def web():
-    """The smoke target: path → status; every request is logged."""
+    """The smoke target: path → status; every request is logged. A 200 carries every text the
+    catalogue's smoke requests look for (tests/fake_smoke.py)."""
     routes: dict[str, int] = {}
     seen: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             seen.append(self.path)
-            self.send_response(routes.get(self.path, 404))
-            self.send_header("Content-Length", "0")
+            code = routes.get(self.path, 404)
+            body = every_text() if code == 200 else b""
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            self.wfile.write(body)
 
         def log_message(self, *args):
             pass
@@ -268,12 +276,21 @@ def expect_app(stubs, app: str, *, smoke_ok: bool, leftover: bool, aws_log_group
                                   expected_params={"DBSnapshotIdentifier": final_snapshot_id(d)})
 
 
+def _shipped(app: str) -> str:
+    return list(discover()[app])[-1]
+
+
+NC_OLD = _shipped("nextcloud")
+"""The newest shipped nextcloud: the suite deploys it and upgrades it to NC_NEW."""
+NC_NEW = NC_OLD.rsplit(".", 1)[0] + "." + str(int(NC_OLD.rsplit(".", 1)[1]) + 1)
+
+
 def newer_nextcloud(tmp_path: Path) -> Path:
-    """A catalogue folder holding nextcloud 1.0.1 (1.0.0 with its version raised)."""
+    """A catalogue folder holding nextcloud NC_NEW (the newest shipped one with its version raised)."""
     folder = tmp_path / "blueprints" / "nextcloud"
     folder.mkdir(parents=True)
-    text = (ROOT / "blueprints" / "nextcloud" / "1.0.0.yaml").read_text()
-    (folder / "1.0.1.yaml").write_text(text.replace("\nversion: 1.0.0\n", "\nversion: 1.0.1\n", 1))
+    text = (ROOT / "blueprints" / "nextcloud" / f"{NC_OLD}.yaml").read_text()
+    (folder / f"{NC_NEW}.yaml").write_text(text.replace(f"\nversion: {NC_OLD}\n", f"\nversion: {NC_NEW}\n", 1))
     return folder.parent
 
 
@@ -282,7 +299,10 @@ def two_app_run(world, tmp_path_factory):
     """One run for every test below that reads it: a run plans each app offline several times."""
     tmp_path = tmp_path_factory.mktemp("run")
     base, routes, seen = world.base_url, world.routes, world.seen
-    routes["/nextcloud/status.php"] = 200
+    from acceptance.smoke import requests_for
+
+    for request in requests_for(resolve(f"nextcloud@{NC_OLD}")[0])[0]:
+        routes["/nextcloud" + request.path] = 200
     routes["/wordpress/wp-login.php"] = 503  # WordPress never gets healthy
     clients, stubs = stubbed(world)
     stubs["route53"].add_response("list_hosted_zones_by_name", {
@@ -290,7 +310,7 @@ def two_app_run(world, tmp_path_factory):
                          "Config": {"PrivateZone": False}}],
         "IsTruncated": False, "MaxItems": "10"}, {"DNSName": f"{SUFFIX}.", "MaxItems": "10"})
     expect_app(stubs, "wordpress", smoke_ok=False, leftover=True, aws_log_group=False)
-    expect_app(stubs, "nextcloud", smoke_ok=True, leftover=False, aws_log_group=True, upgraded_to="1.0.1")
+    expect_app(stubs, "nextcloud", smoke_ok=True, leftover=False, aws_log_group=True, upgraded_to=NC_NEW)
     for stub in stubs.values():
         stub.activate()
     options = Options(apps=("wordpress", "nextcloud"), domain_suffix=SUFFIX, out=tmp_path / "out", run_id=RUN_ID,
@@ -316,11 +336,13 @@ def test_phases_run_in_order_and_a_failed_app_is_still_destroyed_before_the_next
         "create": PASSED, "up": PASSED, "smoke": FAILED, "upgrade": NOT_RUN, "backup": NOT_RUN,
         "destroy": PASSED, "leftovers": FAILED}
     assert wp["upgrade"].message == wp["backup"].message == "not run: smoke failed"
-    assert re.fullmatch(rf"GET {re.escape(world.base_url)}/wordpress/wp-login.php: HTTP 503 "
-                        r"\(healthy: 200,302\) after \d+ tries in \d+ s", wp["smoke"].message)
+    assert re.fullmatch(rf"GET {re.escape(world.base_url)}/wordpress/wp-login.php: HTTP 503, expected 200,302 "
+                        r"after \d+ tries in \d+ s \(the web container answers its health check\)", wp["smoke"].message)
     nc = {p.phase: p for p in result.apps[1].phases}
     assert {k: p.status for k, p in nc.items()} == dict.fromkeys(PHASES, PASSED)
-    assert nc["upgrade"].message.startswith("nextcloud@1.0.0 -> nextcloud@1.0.1; GET ")
+    assert nc["upgrade"].message.startswith(f"nextcloud@{NC_OLD} -> nextcloud@{NC_NEW}; GET ")
+    asked = [r.path for r in resolve(f"nextcloud@{NC_OLD}")[0].smoke]
+    assert all(f"/nextcloud{path} -> 200" in nc["smoke"].message for path in asked), "every smoke request was asked"
     assert not result.ok
 
     def squeeze(entries):
@@ -341,7 +363,8 @@ def test_phases_run_in_order_and_a_failed_app_is_still_destroyed_before_the_next
         "destroy nextcloud", f"ChangeResourceRecordSets DELETE _x1nextcloud,DELETE nextcloud-{RUN_ID}",
         "GetResources", "DescribeLogGroups", "DescribeDBSnapshots",
     ]
-    assert set(world.seen) == {"/wordpress/wp-login.php", "/nextcloud/status.php"}
+    nc = resolve(f"nextcloud@{NC_OLD}")[0]
+    assert set(world.seen) == {"/wordpress/wp-login.php"} | {f"/nextcloud{r.path}" for r in nc.smoke or [nc.web.health_check]}
     assert world.deployed == {}, "every stack was destroyed"
 
 
@@ -362,7 +385,7 @@ def test_the_stack_folders_are_councilkit_new_folders_of_a_marked_council(two_ap
     folder = open_folder(options.run_dir / "stacks" / "nextcloud")
     d = folder.deployment()
     assert (d.council, d.domain, d.tier) == (COUNCIL, f"nextcloud-{RUN_ID}.{SUFFIX}", "trial")
-    assert folder.lock.ref == "nextcloud@1.0.1", "the upgrade was written into the folder"
+    assert folder.lock.ref == f"nextcloud@{NC_NEW}", "the upgrade was written into the folder"
     assert d.expires_on == "2026-11-26", "expires a day after (the pinned) today, so `reap` catches a crashed run"
     assert folder.backend == f"file://{(options.run_dir / 'state').resolve()}"
 
@@ -403,7 +426,7 @@ def test_markdown_summary_has_each_phase_timing_and_the_estimated_cost(two_app_r
     assert text.startswith(f"# councilkit acceptance run {RUN_ID}\n")
     assert "- result: FAILED" in text
     assert re.search(r"\| smoke \| ❌ failed \| \d+\.\d s \| GET http://127\.0\.0\.1:\d+/wordpress/wp-login\.php: HTTP 503", text)
-    assert re.search(r"\| upgrade \| ✅ passed \| \d+\.\d s \| nextcloud@1\.0\.0 -> nextcloud@1\.0\.1; ", text)
+    assert f"| nextcloud@{NC_OLD} -> nextcloud@{NC_NEW}; " in text and re.search(r"\| upgrade \| ✅ passed \| \d+\.\d s \| ", text)
     assert "| upgrade | — not run | 0.0 s | not run: smoke failed |" in text
     _, plan = planned("nextcloud", "aws", "trial")
     monthly = estimate(plan.resources, cloud="aws", region="eu-west-2", tier="trial").total_gbp
@@ -438,9 +461,11 @@ def test_no_newer_blueprint_is_a_reported_skip_not_silence(tmp_path):
     t.folder = new_stack("nextcloud", cloud="aws", tier="trial", council=COUNCIL, domain=t.domain,
                          folder=str(tmp_path / "nc")).path
     outcome = runner._attempt("upgrade", t)
-    assert (outcome.status, outcome.message) == (SKIPPED, "no newer blueprint than nextcloud@1.0.0 in the catalogue")
-    assert steps.first_version("nextcloud", ()) == "nextcloud", "the only version is deployed"
-    assert steps.first_version("nextcloud", (str(newer_nextcloud(tmp_path)),)) == "nextcloud@1.0.0"
+    assert (outcome.status, outcome.message) == (SKIPPED, f"no newer blueprint than nextcloud@{NC_OLD} in the catalogue")
+    assert steps.first_version("nextcloud", (str(newer_nextcloud(tmp_path)),)) == f"nextcloud@{NC_OLD}"
+    shipped = list(discover()["alfresco"])
+    assert steps.first_version("alfresco", ()) == (f"alfresco@{shipped[-2]}" if len(shipped) > 1 else "alfresco"), \
+        "the only version is deployed, else the one before the newest"
 
 
 def test_a_crash_in_a_phase_is_one_line_and_later_phases_still_clean_up(tmp_path, monkeypatch):
@@ -527,10 +552,15 @@ def test_hosted_zone_is_the_suffix_or_a_parent_and_never_a_private_zone():
         dns.hosted_zone(clients.route53, "gov.uk")
 
 
-def test_healthy_codes_read_the_blueprint_matcher_syntax():
-    assert smoke.healthy_codes("200") == {200}
-    assert smoke.healthy_codes("200,302") == {200, 302}
-    assert smoke.healthy_codes("200-204,302") == {200, 201, 202, 203, 204, 302}
+def test_an_app_with_an_install_step_is_checked_with_its_health_check_and_says_why():
+    """The suite prints install steps and does not run them: an uninstalled app cannot pass a
+    smoke request that proves it is installed, so it gets the health check, and a note."""
+    nc = resolve(f"nextcloud@{NC_OLD}")[0]
+    assert smoke.requests_for(nc) == (list(nc.smoke) or [smoke.engine.health_request(nc)], "")
+    wp = resolve("wordpress")[0]
+    requests, note = smoke.requests_for(wp)
+    assert [(r.path, r.status) for r in requests] == [("/wp-login.php", "200,302")]
+    assert note == f"{wp.ref}'s smoke check needs its install step, which the suite does not run: its web health check instead"
 
 
 def test_every_catalogue_app_is_the_default_and_an_unknown_one_is_refused():
@@ -648,10 +678,14 @@ def test_what_the_suite_reads_from_a_stack_is_what_the_aws_stack_exports_and_tag
 
 def test_smoke_that_cannot_connect_says_so_and_a_redirect_is_judged_not_followed(web):
     base, routes, seen = web
-    with pytest.raises(smoke.NotHealthy, match=r"^GET http://127\.0\.0\.1:1/x: NewConnectionError \(healthy: 200\) after \d+ tries"):
-        smoke.wait_healthy("http://127.0.0.1:1/x", "200", timeout=0.05, every=0.01)
+    from councilkit.blueprints.model import SmokeRequest
+
+    x = SmokeRequest(path="/x", status="200", why="it answers")
+    with pytest.raises(smoke.NotHealthy, match=r"^GET http://127\.0\.0\.1:1/x: NewConnectionError: .* after \d+ tries "
+                                               r"in \d+ s \(it answers\)$"):
+        smoke.check("http://127.0.0.1:1", [x], timeout=0.05, every=0.01)
     routes["/redirects"] = 302
-    answer = smoke.wait_healthy(f"{base}/redirects", "200,302", timeout=1, every=0.01)
+    [answer] = smoke.check(base, [SmokeRequest(path="/redirects", status="200,302", why="it answers")], timeout=1, every=0.01)
     assert (answer.status, answer.attempts) == (302, 1)
 
 

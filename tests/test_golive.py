@@ -71,7 +71,9 @@ def console():
 
 
 def live_for(tmp_path, read_state=lambda: []):
-    d = build_deployment("nextcloud", cloud="aws", tier="trial", council="Borsetshire County Council", domain=DOMAIN)
+    # 1.0.0 declares no smoke list: the check is its web health check, at the adapter's target.
+    d = build_deployment("nextcloud@1.0.0", cloud="aws", tier="trial", council="Borsetshire County Council",
+                         domain=DOMAIN)
     return GoLive(d, tmp_path, console(), read_state)
 
 
@@ -105,7 +107,7 @@ def test_while_dns_does_not_point_at_the_load_balancer_the_check_goes_through_it
     # It names where DNS should point (a load balancer on AWS, the web app or Front Door on Azure).
     assert (f"DNS for {DOMAIN} does not point at 127.0.0.1 yet: create CNAME {DOMAIN} -> "
             "ck-alb-1.eu-west-2.elb.amazonaws.com") in text
-    assert f"http://{DOMAIN}:{site}/status.php answers 200" in text
+    assert f"✓ 200 http://{DOMAIN}:{site}/status.php — the web container answers its health check" in text
     assert Site.seen == [("/status.php", f"{DOMAIN}:{site}")], "the app saw its own Host"
     assert clock.sleeps == []
 
@@ -150,7 +152,8 @@ def test_a_site_that_keeps_failing_is_retried_for_the_window_then_explained(site
     with pytest.raises(UserError) as failed:
         golive.smoke(LocalCloud(site, CLOUDS["aws"].diagnose), live, {})
     assert str(failed.value) == (f"http://{DOMAIN}:{site}/status.php did not answer 200-299 within 30 s "
-                                 "(last: HTTP 503); what is failing is above")
+                                 "(last: HTTP 503, expected 200-299); this request checks that the web "
+                                 "container answers its health check; what is failing is above")
     assert clock.sleeps == [10, 10, 10] and len(Site.seen) == 4
     text = live.console.file.getvalue()
     assert "ECS service nextcloud-web-1: 1 of 1 tasks running; its latest events:" in text

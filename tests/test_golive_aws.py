@@ -13,7 +13,7 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from councilkit.cli import automation, golive
+from councilkit.cli import automation, golive, smoke
 from councilkit.cli.newstack import new_stack
 from councilkit.stacks.aws import golive as aws_golive
 from councilkit.stacks.aws.cloud import APP_PHASE, CERTIFICATE_PHASE, IMAGE_PHASE
@@ -28,6 +28,7 @@ REPO_URL = "123456789012.dkr.ecr.eu-west-2.amazonaws.com/councilkit/borsetshire-
 _PLANS: dict = {}
 from councilkit.cli.planning import plan_deployment as real_plan  # noqa: E402  (before any monkeypatch)
 
+from fake_smoke import working_app
 from helpers import run_main, read_at_first_sleep
 
 
@@ -142,7 +143,7 @@ def world(monkeypatch, tmp_path):
     monkeypatch.setattr(aws_golive, "client", client)
     clock = Clock(log)
     monkeypatch.setattr(golive, "CLOCK", clock)
-    monkeypatch.setattr(golive, "probe", lambda url, via="", timeout=10.0: log.append(("probe", url, via)) or 200)
+    monkeypatch.setattr(smoke, "FETCH", working_app(log))
     monkeypatch.setattr(golive, "RESOLVE", lambda host: {"203.0.113.10"})
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "correct horse")
     monkeypatch.setenv("AWS_PROFILE", "council")
@@ -225,7 +226,7 @@ def test_first_up_shows_and_writes_the_records_before_waiting_and_goes_on_once_i
     assert last is None, "then the whole stack"
     line = "CNAME _3f1c.files.borsetshire.gov.uk. _9a8b.xlfgrmvvlj.acm-validations.aws."
     assert line in err
-    assert err.index(line) < err.index("done: ISSUED") < err.index("files.borsetshire.gov.uk/status.php answers 200")
+    assert err.index(line) < err.index("done: ISSUED") < err.index("✓ 200 https://files.borsetshire.gov.uk/status.php")
     # Once the app answers, the budget's cost allocation tag is activated (stacks/aws/billing.py).
     assert "budget: cost allocation tag stack is active" in err + out
     written = seen_at_first_wait[0]
@@ -322,8 +323,8 @@ def test_the_image_is_built_after_its_repository_and_before_the_service(world, c
     types, image_dir, region, tag = built[0]
     assert "aws:codebuild/project:Project" in types and "aws:ecr/repository:Repository" in types
     assert "aws:ecs/service:Service" not in types, "the service does not exist yet"
-    assert (image_dir, region, tag) == (folder / "image", "eu-west-2", "4.0.5-councilkit-1.0.0")
-    assert f"image {REPO_URL}:4.0.5-councilkit-1.0.0 is in ECR" in err
+    assert (image_dir, region, tag) == (folder / "image", "eu-west-2", "4.0.5-councilkit-1.0.1")
+    assert f"image {REPO_URL}:4.0.5-councilkit-1.0.1 is in ECR" in err
 
 
 def without_builder(world, folder):
@@ -343,11 +344,13 @@ def test_without_a_builder_up_prints_the_docker_commands_and_stops_before_the_se
     text = " ".join(err.split())
     assert ("aws ecr get-login-password --region eu-west-2 | docker login --username AWS --password-stdin "
             "123456789012.dkr.ecr.eu-west-2.amazonaws.com") in text
-    assert (f"docker build --build-arg BASE_IMAGE=php:8.3-apache-bookworm --build-arg LOCALGOV_PROJECT_VERSION=4.0.0 "
+    # localgov-drupal@1.0.1 builds Dockerfile-1.0.1, named by its absolute path.
+    assert (f"docker build -f {(folder / 'image').resolve() / 'Dockerfile-1.0.1'} "
+            f"--build-arg BASE_IMAGE=php:8.3-apache-bookworm --build-arg LOCALGOV_PROJECT_VERSION=4.0.0 "
             f"--build-arg LOCALGOV_VERSION=4.0.5") in text
-    assert f"-t {REPO_URL}:4.0.5-councilkit-1.0.0 {folder / 'image'}" in text
-    assert f"docker push {REPO_URL}:4.0.5-councilkit-1.0.0" in text
-    assert f"waiting on the council: image {REPO_URL}:4.0.5-councilkit-1.0.0 is not in ECR yet" in text
+    assert f"-t {REPO_URL}:4.0.5-councilkit-1.0.1 {folder / 'image'}" in text
+    assert f"docker push {REPO_URL}:4.0.5-councilkit-1.0.1" in text
+    assert f"waiting on the council: image {REPO_URL}:4.0.5-councilkit-1.0.1 is not in ECR yet" in text
 
 
 def test_an_image_already_in_ecr_skips_the_image_phase(world, capsys):
@@ -357,14 +360,14 @@ def test_an_image_already_in_ecr_skips_the_image_phase(world, capsys):
     assert main(["up", str(folder)], capsys)[0] == 3, "no builder yet: the council pushes the image"
     world.log.clear()
     acm_status(world.stub("acm"), "ISSUED")
-    world.stub("ecr").add_response("describe_images", {"imageDetails": [{"imageTags": ["4.0.5-councilkit-1.0.0"]}]},
+    world.stub("ecr").add_response("describe_images", {"imageDetails": [{"imageTags": ["4.0.5-councilkit-1.0.1"]}]},
                                    {"repositoryName": "councilkit/borsetshire-county-council/localgov-drupal-trial",
-                                    "imageIds": [{"imageTag": "4.0.5-councilkit-1.0.0"}]})
+                                    "imageIds": [{"imageTag": "4.0.5-councilkit-1.0.1"}]})
     code, _, err = main(["up", str(folder)], capsys)
     assert code == 0, err
     assert ups(world.log) == [None]
     err = " ".join(err.split())
-    assert f"phase image: nothing to do, image {REPO_URL}:4.0.5-councilkit-1.0.0 is already in ECR" in err
+    assert f"phase image: nothing to do, image {REPO_URL}:4.0.5-councilkit-1.0.1 is already in ECR" in err
     world.stub("ecr").assert_no_pending_responses()
 
 

@@ -13,13 +13,14 @@ from types import SimpleNamespace
 import pytest
 
 from councilkit.blueprints.deployment import build_deployment
-from councilkit.cli import automation, golive
+from councilkit.cli import automation, golive, smoke
 from councilkit.cli.newstack import new_stack
 from councilkit.stacks.azure import golive as azure_golive
 from councilkit.stacks.azure.cloud import (APP_PHASE, DOMAIN_PHASE, DOMAIN_PHASE_PRODUCTION, IDENTITY_PHASE,
                                            IMAGE_PHASE, LINK_PHASE)
 from councilkit.stacks.cloud import CLOUDS, GoLive
 
+from fake_smoke import working_app
 from helpers import run_main, read_at_first_sleep
 
 ANSWERS = dict(cloud="azure", tier="trial", council="Borsetshire County Council",
@@ -157,7 +158,7 @@ def world(monkeypatch, tmp_path):
     monkeypatch.setattr(azure_golive, "LOOKUP", dns.lookup)
     monkeypatch.setattr(azure_golive, "CLOCK", wall)
     monkeypatch.setattr(golive, "CLOCK", up_clock)
-    monkeypatch.setattr(golive, "probe", lambda url, via="", timeout=10.0: log.append(("probe", url, via)) or 200)
+    monkeypatch.setattr(smoke, "FETCH", working_app(log))
     monkeypatch.setattr(golive, "RESOLVE", lambda host: {"203.0.113.10"})
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "correct horse")
     monkeypatch.setenv("ARM_CLIENT_ID", "00000000-0000-0000-0000-000000000001")
@@ -279,7 +280,7 @@ def test_first_up_shows_and_writes_the_records_before_waiting_then_binds_the_dom
     cname = f"CNAME files.borsetshire.gov.uk {web_fqdn(d)}"
     assert txt in err and cname in err
     assert err.index(txt) < err.index("done: every record is visible in DNS") < err.index("role assignments: in effect")
-    assert err.index("role assignments: in effect") < err.index("files.borsetshire.gov.uk/status.php answers 200")
+    assert err.index("role assignments: in effect") < err.index("✓ 200 https://files.borsetshire.gov.uk/status.php")
     written = seen_at_first_wait[0]
     assert f"| TXT | `asuid.files.borsetshire.gov.uk` | `{VERIFICATION}` |" in written
     assert f"| CNAME | `files.borsetshire.gov.uk` | `{web_fqdn(d)}` |" in written
@@ -380,7 +381,7 @@ def test_a_built_app_stops_after_the_registry_with_the_acr_build_command_and_res
     assert not [r for r in state if r["type"] == "azure-native:app:ContainerApp"]
     text = " ".join(err.split())
     registry = next(r for r in plan.of_type("azure-native:containerregistry:Registry")).inputs["registryName"]
-    image = f"{d.app_id}:4.0.5-councilkit-1.0.0"
+    image = f"{d.app_id}:4.0.5-councilkit-1.0.1"
     import shlex
 
     command = next(line.strip() for line in err.splitlines() if line.strip().startswith("az acr build"))
@@ -390,6 +391,7 @@ def test_a_built_app_stops_after_the_registry_with_the_acr_build_command_and_res
     wanted = {"BASE_IMAGE": "php:8.3-apache-bookworm", **build.args}
     assert [argv[i + 1] for i, x in enumerate(argv) if x == "--build-arg"] == [f"{k}={v}" for k, v in wanted.items()]
     assert "LOCALGOV_VERSION=4.0.5" in argv and argv[-1] == str(folder / "image")
+    assert argv[argv.index("--file") + 1] == build.dockerfile == "Dockerfile-1.0.1"  # localgov-drupal@1.0.1
     assert f"waiting on the council: image {registry.lower()}.azurecr.io/{image} is not in the registry yet" in text
 
     world.log.clear()

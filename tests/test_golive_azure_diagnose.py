@@ -204,11 +204,11 @@ def test_a_failed_smoke_check_on_azure_prints_what_is_failing(monkeypatch, az_he
     from rich.console import Console
 
     from councilkit.blueprints.errors import UserError
-    from councilkit.cli import golive
+    from councilkit.cli import golive, smoke
 
     asked = []
     monkeypatch.setattr(golive, "RESOLVE", lambda host: set())
-    monkeypatch.setattr(golive, "probe", lambda url, via="": asked.append((url, via)) or 503)
+    monkeypatch.setattr(smoke, "FETCH", lambda url, via="": asked.append((url, via)) or smoke.Reply(503, b""))
     clock = {"t": 0.0}
     monkeypatch.setattr(golive.CLOCK, "now", lambda: clock["t"])
     monkeypatch.setattr(golive.CLOCK, "sleep", lambda s: clock.update(t=clock["t"] + s))

@@ -75,11 +75,16 @@ def test_a_forged_source_digest_is_refused(cli, stack):
     assert "its source.sha256 is not the digest of the released nextcloud@1.0.0" in _refused(cli, stack)
 
 
+def _later_versions(folder, names):
+    """shutil.copytree's ignore: every blueprint version but 1.0.0 (the copy renames only that)."""
+    return [n for n in names if n.endswith(".yaml") and n != "1.0.0.yaml"]
+
+
 def test_a_lock_from_an_unlisted_folder_is_checked_against_its_own_digest(cli, tmp_path):
     """A council's own blueprint (not in the catalogue when the plan runs) is still checked: the
     recorded digest of its body."""
     extra = tmp_path / "ours"
-    shutil.copytree(BUILTIN_DIR / "wordpress", extra / "intranet")
+    shutil.copytree(BUILTIN_DIR / "wordpress", extra / "intranet", ignore=_later_versions)
     source = extra / "intranet" / "1.0.0.yaml"
     source.write_text(source.read_text(encoding="utf-8").replace("id: wordpress", "id: intranet"), encoding="utf-8")
     folder = tmp_path / "stack"
@@ -134,7 +139,7 @@ def test_a_council_folder_may_not_replace_a_shipped_release(cli, tmp_path):
 def test_two_council_folders_with_one_id_at_version_say_which_wins(cli, tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
     for folder, limit in ((first, "1G"), (second, "2G")):
-        shutil.copytree(BUILTIN_DIR / "wordpress", folder / "intranet")
+        shutil.copytree(BUILTIN_DIR / "wordpress", folder / "intranet", ignore=_later_versions)
         path = folder / "intranet" / "1.0.0.yaml"
         text = path.read_text(encoding="utf-8").replace("id: wordpress", "id: intranet")
         path.write_text(text + f"# {limit}\n", encoding="utf-8")

@@ -184,14 +184,17 @@ def image_done(live: GoLive) -> str | None:
 def docker_commands(d, repository_url: str, image_dir: Path) -> list[str]:
     """Build and push by hand: ECR user guide, registry_auth.html (`aws ecr get-login-password
     --region R | docker login --username AWS --password-stdin <registry>`), then build with the
-    blueprint's base image and build args, tagged `<repository>:<tag>`, and push."""
+    blueprint's base image and build args, tagged `<repository>:<tag>`, and push. A Dockerfile
+    not named `Dockerfile` (a later blueprint version's, e.g. Dockerfile-1.0.1) is named with
+    `-f` by its absolute path, which no reading of a relative one can get wrong."""
     build = _build(d)
     registry = repository_url.split("/", 1)[0]
     args = {"BASE_IMAGE": build.base, **build.args}
     image = f"{repository_url}:{build.tag}"
+    dockerfile = [] if build.dockerfile == "Dockerfile" else ["-f", str(Path(image_dir).resolve() / build.dockerfile)]
     return [
         f"aws ecr get-login-password --region {d.region} | docker login --username AWS --password-stdin {registry}",
-        shlex.join(["docker", "build", *[x for k, v in args.items() for x in ("--build-arg", f"{k}={v}")],
+        shlex.join(["docker", "build", *dockerfile, *[x for k, v in args.items() for x in ("--build-arg", f"{k}={v}")],
                     "-t", image, str(image_dir)]),
         shlex.join(["docker", "push", image]),
     ]

@@ -194,11 +194,14 @@ def image_name(d) -> str:
 def acr_build_command(d, folder) -> str:
     """ACR Tasks quick build (`az acr build`: --registry, --image, --build-arg, then the source
     folder holding the Dockerfile; github/awesome-copilot azure-container-registry-cli
-    references/build-and-tasks.md), with the blueprint's base image and build args."""
+    references/build-and-tasks.md), with the blueprint's base image and build args. A Dockerfile
+    not named `Dockerfile` is named with --file, "the relative path of the docker file to the
+    source code root folder. Default to 'Dockerfile'" (azure-cli acr `_params.py`)."""
     build = _build(d)
     args = {"BASE_IMAGE": build.base, **build.args}
+    dockerfile = [] if build.dockerfile == "Dockerfile" else ["--file", build.dockerfile]
     return shlex.join(["az", "acr", "build", "--registry", names.registry(d), "--image", image_name(d),
-                       *[x for k, v in args.items() for x in ("--build-arg", f"{k}={v}")],
+                       *[x for k, v in args.items() for x in ("--build-arg", f"{k}={v}")], *dockerfile,
                        str(folder / IMAGE_DIR)])
 
 

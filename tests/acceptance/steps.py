@@ -21,7 +21,7 @@ from .clients import Clients
 from .config import Options
 from .dns import CertificateValidation, Record, change
 from .results import PHASES
-from .smoke import NotHealthy, wait_healthy
+from .smoke import NotHealthy, check, requests_for, summary
 
 Outcome = tuple[str, list[str]]
 CLEANUP = ("destroy", "leftovers")
@@ -168,14 +168,15 @@ def up(t: Trial) -> Outcome:
 
 
 def smoke(t: Trial) -> Outcome:
+    """The blueprint's smoke requests at the trial's URL (councilkit's engine, cli/smoke.py)."""
     o, d = t.options, t.deployment
-    hc = d.blueprint.web.health_check
     base = str(t.values.get("url") or f"https://{d.domain}").rstrip("/")
+    requests, note = requests_for(d.blueprint)
     try:
-        answer = wait_healthy(base + hc.path, hc.healthy_codes, o.smoke_timeout, o.poll_every)
+        results = check(base, requests, o.smoke_timeout, o.poll_every)
     except NotHealthy as exc:
-        raise StepFailed(str(exc)) from None
-    return f"GET {answer.url} -> {answer.status} after {answer.seconds:.0f} s ({answer.attempts} tries)", []
+        raise StepFailed(str(exc), [r.line() for r in exc.results] + ([note] if note else [])) from None
+    return summary(results), [r.line() for r in results] + ([note] if note else [])
 
 
 def upgrade(t: Trial) -> Outcome:
