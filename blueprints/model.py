@@ -19,7 +19,12 @@ ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 PINNED_IMAGE = r"^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
 # Placeholders a blueprint may use in env values; the stack fills them in. `${service.NAME}` is
 # the host:port at which the internal service NAME answers other containers of the app.
-PLACEHOLDERS = ("domain", "url", "council", "contact", "network_cidr")
+# `${database_ca_url}` is an https:// (or file://, for a file the stack mounts) URL of the PEM
+# bundle of the certificate authorities that sign the database server's certificate (what a
+# client that verifies the server must trust), or "" where the stack can offer none (a
+# self-managed database with a private CA of its own): the blueprint then says so and stops
+# rather than connect unverified (blueprints/clouds.py, stacks/spec.py database_ca_url).
+PLACEHOLDERS = ("domain", "url", "council", "contact", "network_cidr", "database_ca_url")
 PLACEHOLDER_RE = re.compile(r"\$\{([a-z_]+|service\.[a-z][a-z0-9-]*)\}")
 SERVICE_PREFIX = "service."
 
@@ -231,9 +236,20 @@ class DatabaseEnv(Strict):
 
     host: str = Field(pattern=ENV_NAME)
     port: str | None = Field(default=None, pattern=ENV_NAME)
+    host_includes_port: bool = Field(
+        default=False,
+        description="the app reads the port only from `host` (\"host:port\"), so the stack always "
+        "writes host:port there; `port` must then be unset (e.g. WordPress's WORDPRESS_DB_HOST)",
+    )
     name: str = Field(pattern=ENV_NAME)
     user: str = Field(pattern=ENV_NAME)
     password: str = Field(pattern=ENV_NAME)
+
+    @model_validator(mode="after")
+    def _one_home_for_the_port(self) -> "DatabaseEnv":
+        if self.host_includes_port and self.port:
+            raise ValueError("host_includes_port: the port goes into `host`; leave `port` unset")
+        return self
 
 
 class Database(Strict):
@@ -296,10 +312,22 @@ class Upgrade(Strict):
     container: str = Field(pattern=SLUG, description="container whose image and env run the steps")
     commands: list[list[str]] = Field(default_factory=list)
     notes: str = ""
+    one_major_at_a_time: bool = Field(
+        default=False,
+        description="the app refuses to skip a major version of `app.upstream_version` on upgrade "
+        "(e.g. Nextcloud), so `councilkit upgrade` refuses a target that skips one and names the "
+        "blueprint versions to move through, one major at a time",
+    )
 
 
 class Install(Upgrade):
     """Commands run once after the first rollout (e.g. creating a site); upgrades use `upgrade`."""
+
+    @model_validator(mode="after")
+    def _upgrades_only(self) -> "Install":
+        if self.one_major_at_a_time:
+            raise ValueError("one_major_at_a_time belongs in upgrade, not install")
+        return self
 
 
 class ProcessSize(Strict):
@@ -344,6 +372,11 @@ class Blueprint(Strict):
     install: Install | None = None
     upgrade: Upgrade
     tiers: Tiers
+    notes: list[str] = Field(
+        default_factory=list, max_length=10,
+        description="what the council must know or do that the stack does not (e.g. an app that "
+        "sends no mail until they set a relay); `plan` prints each and the runbook lists them",
+    )
     smoke: list[SmokeRequest] = Field(
         default_factory=list, max_length=10,
         description="requests that prove the deployed app works (checked in order); every "

@@ -60,4 +60,5 @@ def notes(d: Deployment) -> list[str]:
         out.append(f"region {d.region} is outside the UK: data will be stored there (--allow-non-uk-region)")
     if d.expires_on:
         out.append(f"trial: every resource is tagged expires-on={d.expires_on}")
+    out += [f"{d.blueprint.app.name}: {note}" for note in d.blueprint.notes]
     return out

@@ -10,6 +10,7 @@ until they run `councilkit up`. A stack never moves to an older version.
 from __future__ import annotations
 
 import difflib
+import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,8 @@ class Upgrade:
     lock_diff: list[str]
     resources: ResourceDiff
     rendered: Rendered
+    cost: object = None
+    """The monthly cost change between the two versions' offline plans (stacks/cost/diff.CostDiff)."""
 
 
 def image_tags(bp: Blueprint) -> dict[str, str]:
@@ -76,12 +79,69 @@ def resource_diff(old_plan, new_plan) -> ResourceDiff:
     return out
 
 
+def app_major(bp: Blueprint) -> int:
+    """The app's major version: the leading number of `app.upstream_version` ("33.0.7" → 33)."""
+    found = re.match(r"\d+", bp.app.upstream_version)
+    if found is None:
+        raise UserError(
+            f"upgrade: {bp.ref} app.upstream_version {bp.app.upstream_version!r} has no leading "
+            "major number, which upgrade.one_major_at_a_time needs"
+        )
+    return int(found.group())
+
+
+def major_chain(current: Blueprint, target: Blueprint, versions: dict) -> list[Blueprint]:
+    """The blueprint versions to move through, one app major each, ending at `target`: for every
+    major in between, the newest version of it above `current`. UserError if a major has none."""
+    have, want = app_major(current), app_major(target)
+    between = [load_file(found.path) for version, found in versions.items()
+               if _version_key(current.version) < _version_key(version) < _version_key(target.version)]
+    chain = []
+    for major in range(have + 1, want):
+        of_major = [bp for bp in between if app_major(bp) == major]
+        if not of_major:
+            raise UserError(
+                f"upgrade: {target.ref} ({target.app.name} {target.app.upstream_version}) skips "
+                f"{target.app.name} {major} from the locked {current.ref} ({current.app.name} "
+                f"{current.app.upstream_version}), and {target.app.name} upgrades one major version "
+                f"at a time; no blueprint version of {current.id} ships {target.app.name} {major}"
+            )
+        chain.append(of_major[-1])
+    return chain + [target]
+
+
+def refuse_skipped_majors(folder: StackFolder, current: Blueprint, target: Blueprint, versions: dict) -> None:
+    """An app that upgrades one major at a time (`upgrade.one_major_at_a_time`, e.g. Nextcloud's
+    updater refuses to skip one) must not be moved past a major: say which versions to take."""
+    if not (current.upgrade.one_major_at_a_time or target.upgrade.one_major_at_a_time):
+        return
+    if app_major(target) <= app_major(current) + 1:
+        return
+    chain = major_chain(current, target, versions)
+    where = shlex.quote(str(folder.path))
+    steps = [f"`councilkit upgrade {where} --to {chain[0].ref}` ({chain[0].app.name} {app_major(chain[0])})"]
+    steps += [f"`--to {bp.ref}` ({bp.app.name} {app_major(bp)})" for bp in chain[1:]]
+    raise UserError(
+        f"upgrade: {target.ref} ({target.app.name} {target.app.upstream_version}) skips a major version "
+        f"from the locked {current.ref} ({current.app.name} {current.app.upstream_version}), and "
+        f"{target.app.name} upgrades one major version at a time: run first " + ", then ".join(steps)
+        + f", each deployed with `councilkit up {where}` before the next"
+    )
+
+
 def choose_version(folder: StackFolder, to: str | None, blueprint_dirs: tuple) -> tuple[Blueprint, Path] | None:
-    """The blueprint to move to, or None when the folder already has it. Refuses downgrades."""
+    """The blueprint to move to, or None when the folder already has it. Refuses downgrades, and
+    for an app that upgrades one major at a time, a version that skips a major.
+
+    `to` is a version (`1.1.0`) or the app and version (`nextcloud@1.1.0`)."""
     current = folder.lock.blueprint
     versions = discover(blueprint_dirs).get(current.id)
     if not versions:
         raise UserError(f"upgrade: no blueprint {current.id!r} in the catalogue (pass --blueprints DIR)")
+    if to and "@" in to:
+        app_id, _, to = to.partition("@")
+        if app_id != current.id:
+            raise UserError(f"upgrade: --to names {app_id!r}, but this stack runs {current.id!r}")
     version = to or list(versions)[-1]
     if version not in versions:
         raise UserError(f"upgrade: unknown version {current.id}@{version}; available: {', '.join(versions)}")
@@ -100,7 +160,9 @@ def choose_version(folder: StackFolder, to: str | None, blueprint_dirs: tuple) -
                 "its fix belongs in a new version"
             )
         return None
-    return load_file(path), path
+    target = load_file(path)
+    refuse_skipped_majors(folder, current, target, versions)
+    return target, path
 
 
 def prepare_upgrade(folder: StackFolder, to: str | None, blueprint_dirs: tuple = (),
@@ -132,9 +194,37 @@ def prepare_upgrade(folder: StackFolder, to: str | None, blueprint_dirs: tuple =
         source=source,
         images=image_changes(current.blueprint, bp),
         lock_diff=lock_diff(current.blueprint, bp),
-        resources=resource_diff(cached_plan(current, use_cache), cached_plan(target, use_cache)),
+        resources=resource_diff(old_plan := cached_plan(current, use_cache), new_plan := cached_plan(target, use_cache)),
         rendered=rendered,
+        cost=cost_change(current, old_plan, target, new_plan),
     )
+
+
+def cost_change(current: Deployment, old_plan, target: Deployment, new_plan):
+    """What the upgrade does to the monthly estimate (the same dated prices for both plans)."""
+    from councilkit.blueprints.deployment import today
+    from councilkit.stacks.cost import estimate
+    from councilkit.stacks.cost.diff import diff
+
+    def of(d: Deployment, plan):
+        return estimate(plan.resources, cloud=d.cloud, region=d.region, tier=d.tier, expires_on=d.expires_on,
+                        today=today()).as_json()
+
+    return diff(of(current, old_plan), of(target, new_plan))
+
+
+def cost_lines(change) -> list[str]:
+    """The upgrade preview's cost section: the total before and after, and each resource that changes."""
+    from councilkit.stacks.cost import show
+
+    if change is None:
+        return []
+    signed = lambda v: ("+" if v >= 0 else "-") + show(abs(v), change.currency)  # noqa: E731
+    lines = [f"cost (offline estimate): {show(change.before, change.currency)} -> "
+             f"{show(change.after, change.currency)} a month ({signed(change.change)})"]
+    mark = {"added": "+", "removed": "-", "changed": "~"}
+    lines += [f"  {mark[r.status]} {r.name}: {signed(r.change)}" for r in change.resources]
+    return lines
 
 
 def _short(urn: str) -> str:
@@ -160,6 +250,7 @@ def report(u: Upgrade) -> list[str]:
     if retagged:
         lines.append(f"  ~ {len(retagged)} more: tags only (blueprint={new.ref})")
     lines += [f"  - {_short(urn)}" for urn in r.removed]
+    lines += cost_lines(u.cost)
     steps = new.upgrade
     if steps.commands:
         lines.append(f"once after the rollout, in one `{steps.container}` container:")

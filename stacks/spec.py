@@ -6,6 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from councilkit.blueprints.clouds import facts
 from councilkit.blueprints.deployment import Deployment
 from councilkit.blueprints.model import PLACEHOLDER_RE, SERVICE_PREFIX, Container, ProcessSize
 
@@ -49,7 +50,17 @@ def placeholders(d: Deployment, network_cidr: str = NETWORK_CIDR) -> dict[str, s
         "council": d.council,
         "contact": d.contact,
         "network_cidr": network_cidr,
+        "database_ca_url": database_ca_url(d),
     }
+
+
+def database_ca_url(d: Deployment) -> str:
+    """Where the CAs of the deployment's database server certificate are published: the cloud's
+    bundle for its managed service, "" for a self-managed database (its CA is private, made on
+    the VM) or none at all (blueprints/clouds.py CloudFacts.managed_database_ca_url)."""
+    if d.database_hosting != "managed":
+        return ""
+    return facts(d.cloud).managed_database_ca_url
 
 
 def render_env(

@@ -60,7 +60,7 @@ def test_a_version_no_supported_image_ships_is_refused_before_planning_with_one_
         build("erpnext", cloud="azure", tier="trial", locked=(bp, d.blueprint_dir))
     message = str(err.value)
     assert "\n" not in message
-    assert message.startswith("erpnext@1.0.0 needs mariadb 10.6, which azure would run self-managed, but no supported image")
+    assert message.startswith(f"{d.blueprint.ref} needs mariadb 10.6, which azure would run self-managed, but no supported image")
     assert "it runs mariadb 10.11" in message
 
 

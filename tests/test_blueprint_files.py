@@ -14,15 +14,18 @@ from councilkit.blueprints.loader import BUILTIN_DIR, discover, load_file
 from councilkit.blueprints.model import PLACEHOLDER_RE
 
 SHIPPED = {
-    "nextcloud": ["1.0.0"],
-    "localgov-drupal": ["1.0.0"],
+    "nextcloud": ["1.0.0", "1.1.0", "1.2.0"],
+    "localgov-drupal": ["1.0.0", "1.0.1"],
 }
 # The exact image each shipped blueprint documents (in its comments and app.upstream_version).
 DOCUMENTED_IMAGES = {
     ("nextcloud", "1.0.0"): "nextcloud:32.0.6-apache",
+    ("nextcloud", "1.1.0"): "nextcloud:33.0.7-apache",
+    ("nextcloud", "1.2.0"): "nextcloud:34.0.2-apache",
 }
 DOCUMENTED_BUILDS = {
     ("localgov-drupal", "1.0.0"): ("php:8.3-apache-bookworm", "4.0.5-councilkit-1.0.0"),
+    ("localgov-drupal", "1.0.1"): ("php:8.3-apache-bookworm", "4.0.5-councilkit-1.0.1"),
 }
 PAIRS = [(app, version) for app, versions in SHIPPED.items() for version in versions]
 EXACT_TAG = re.compile(r":\d+(\.\d+){2}(-[a-z0-9.-]+)?$")
@@ -283,6 +286,7 @@ def test_drupal_database_is_mariadb_with_every_env_name(drupal):
     assert db.env.model_dump() == {
         "host": "DRUPAL_DB_HOST",
         "port": "DRUPAL_DB_PORT",
+        "host_includes_port": False,
         "name": "DRUPAL_DB_NAME",
         "user": "DRUPAL_DB_USER",
         "password": "DRUPAL_DB_PASSWORD",

@@ -546,8 +546,8 @@ def test_plan_has_one_redis_per_cache_only_for_erpnext(case):
 
 
 def test_plan_exports_install_and_upgrade_steps_for_one_off_runs(case):
-    app, _, plan = case
-    bp = _bp(app)
+    app, d, plan = case
+    bp = d.blueprint  # the version planned (the newest), whose steps the plan must carry
     one_off = plan.outputs["one_off"]
     for kind in ("install", "upgrade"):
         assert one_off[kind]["container"] == getattr(bp, kind).container

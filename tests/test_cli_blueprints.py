@@ -13,14 +13,14 @@ def test_list_json_names_each_app_with_versions_and_metadata(cli):
     rows = json.loads(cli("blueprints", "list", "--json").stdout)
     by_id = {r["id"]: r for r in rows}
     assert set(by_id) >= {"localgov-drupal", "nextcloud"}
-    assert by_id["nextcloud"]["versions"] == ["1.0.0"] and by_id["nextcloud"]["licence"].startswith("AGPL")
+    assert by_id["nextcloud"]["versions"] == ["1.0.0", "1.1.0", "1.2.0"] and by_id["nextcloud"]["licence"].startswith("AGPL")
     assert by_id["localgov-drupal"]["database"].startswith("mariadb")
     assert by_id["localgov-drupal"]["clouds"] == ["aws", "azure"] and by_id["erpnext"]["clouds"] == ["aws", "azure"]
 
 
 def test_show_resolves_id_alone_to_the_newest_version(cli):
     doc = json.loads(cli("blueprints", "show", "nextcloud", "--json").stdout)
-    assert doc["id"] == "nextcloud" and doc["version"] == "1.0.0"
+    assert doc["id"] == "nextcloud" and doc["version"] == "1.2.0"
     assert doc["app"]["maintainer"]["name"]
 
 

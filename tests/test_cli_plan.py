@@ -10,7 +10,7 @@ def test_plan_with_no_answers_just_works_and_prints_a_summary_line(cli):
     result = cli("plan", "nextcloud", "--cloud", "aws")
     assert result.returncode == 0, result.stderr
     last = result.stdout.strip().splitlines()[-1]
-    assert last.startswith(tuple("0123456789")) and "resources · nextcloud@1.0.0" in last
+    assert last.startswith(tuple("0123456789")) and "resources · nextcloud@1.2.0" in last
     assert "aws eu-west-2 · trial" in last
     assert "using placeholders" in result.stdout
     assert "Network" in result.stdout and "Database" in result.stdout
@@ -32,7 +32,7 @@ def test_plan_json_has_the_preview_shape_and_deployment_keys(cli, tmp_path):
     }
     assert doc["planFormat"] == 2
     assert doc["deployment"] == {
-        "blueprint": "localgov-drupal@1.0.0", "app": "LocalGov Drupal", "upstream_version": doc["deployment"]["upstream_version"],
+        "blueprint": "localgov-drupal@1.0.1", "app": "LocalGov Drupal", "upstream_version": doc["deployment"]["upstream_version"],
         "council": "Borsetshire County Council", "cloud": "aws", "tier": "production", "region": "eu-west-2",
         "non_uk_region": False, "domain": "www.borsetshire.gov.uk", "contact": "it@borsetshire.gov.uk",
         "expires_on": None, "stack": "borsetshire-county-council-localgov-drupal-production",

@@ -52,7 +52,7 @@ def test_plan_json_carries_policy_and_cost(cli, tmp_path):
     assert rule["checked"] == len(rule["resources"]) == 1 and rule["resources"][0]["reason"]
     assert rule["ncsc"] == ["11"] and rule["benchmarks"] == ["MCSB NS-2"]
     assert cost["currency"] == "GBP" and cost["monthly_total"] > 0 and cost["unpriced"] == []
-    assert cost["price_date"] == "2026-11-25" and "azure-uksouth.yaml" in cost["price_source"]
+    assert cost["price_date"] == "2026-12-03" and "azure-uksouth.yaml" in cost["price_source"]
     assert cost["trial_period"] == {"days": 30, "total": cost["trial_period"]["total"]}
     assert any("busy 25% of the time" in a for a in cost["assumptions"])
     line = cost["lines"][0]
@@ -99,7 +99,7 @@ def test_cost_prints_the_table_alone(cli):
     result = cli("cost", "nextcloud", "--cloud", "aws", "--tier", "trial")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Monthly estimate: nextcloud@1.0.0 on aws eu-west-2, trial" in out
+    assert "Monthly estimate: nextcloud@1.2.0 on aws eu-west-2, trial" in out
     assert "db.t4g.micro single-AZ (postgres)" in out and "Fargate Spot vCPU" in out
     assert "total: $" in out and "30-day trial: $" in out
     assert "assumes 10 GB a month stored" in out and "unpriced: none" in out

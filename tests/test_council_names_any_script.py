@@ -94,3 +94,13 @@ def test_any_accepted_name_in_any_script_gives_an_ascii_slug(name):
     empty, so cloud names derived from it (tested per cloud in test_deployability_names.py) hold."""
     slug = slugify(name)
     assert SLUG.match(slug), (name, slug)
+
+
+def test_letters_nfc_leaves_decomposed_are_letters_and_marks_alone_are_not_a_name():
+    """U+0958 (Devanagari qa) is a composition exclusion: NFC gives क + nukta (a combining mark),
+    which belongs to the letter; a name of nothing but marks is refused."""
+    d = build_deployment("nextcloud", cloud="aws", tier="trial", council="\u0958\u0930 Council")
+    assert unicodedata.normalize("NFC", "\u0958") == "\u0915\u093c" and "\u093c" in d.council
+    assert SLUG.match(d.council_slug)
+    with pytest.raises(UserError, match="^council: "):
+        build_deployment("nextcloud", cloud="aws", tier="trial", council="\u0301\u0301\u0301")

@@ -146,7 +146,19 @@ def test_estate_render_again_changes_nothing_and_status_lists_versions(cli, tmp_
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     status = cli("estate", "status", str(out), "--json")
     rows = json.loads(status.stdout)
-    assert len(rows) == 6 and all(r["blueprint"].endswith("@1.0.0") and r["newer"] == [] for r in rows)
+    # Entries without a version render the newest blueprint; the example pins Borsetshire's
+    # localgov-drupal@1.0.0, so status names every newer release of it (localgov-drupal 1.0.1 on).
+    from councilkit.blueprints.loader import _version_key, discover
+
+    catalogue = discover()
+    assert len(rows) == 6
+    for r in rows:
+        app, version = r["blueprint"].split("@")
+        newer = [v for v in catalogue[app] if _version_key(v) > _version_key(version)]
+        assert r["newer"] == newer, r["stack"]
+        if r["stack"] != "borsetshire-county-council-localgov-drupal-production":
+            assert newer == [], r["stack"]
+    assert "1.0.1" in next(r["newer"] for r in rows if r["stack"] == "borsetshire-county-council-localgov-drupal-production")
 
 
 def test_estate_status_names_newer_blueprint_versions(cli, tmp_path):
@@ -156,12 +168,18 @@ def test_estate_status_names_newer_blueprint_versions(cli, tmp_path):
     assert cli("estate", "render", str(EXAMPLE), str(out)).returncode == 0
     newer = tmp_path / "catalogue" / "nextcloud"
     newer.mkdir(parents=True)
-    text = (BUILTIN_DIR / "nextcloud" / "1.0.0.yaml").read_text().replace("version: 1.0.0", "version: 1.1.0", 1)
-    (newer / "1.1.0.yaml").write_text(text)
+    # A release above the newest shipped nextcloud (the trial entry renders the newest).
+    from councilkit.blueprints.loader import discover
+
+    newest = list(discover()["nextcloud"])[-1]
+    major, minor, _ = newest.split(".")
+    bumped = f"{major}.{int(minor) + 1}.0"
+    text = (BUILTIN_DIR / "nextcloud" / f"{newest}.yaml").read_text().replace(f"version: {newest}", f"version: {bumped}", 1)
+    (newer / f"{bumped}.yaml").write_text(text)
     status = cli("estate", "status", str(out), "--json", env={"COUNCILKIT_BLUEPRINT_PATH": str(tmp_path / "catalogue")})
     rows = {r["stack"]: r["newer"] for r in json.loads(status.stdout)}
-    assert rows["borsetshire-county-council-nextcloud-trial"] == ["1.1.0"]
-    assert rows["borsetshire-county-council-localgov-drupal-production"] == []
+    assert rows["borsetshire-county-council-nextcloud-trial"] == [bumped]
+    assert rows["borsetshire-county-council-localgov-drupal-production"] == ["1.0.1"]
 
 
 def test_one_bad_entry_in_render_is_named_and_others_render(cli, tmp_path):

@@ -12,7 +12,7 @@ import yaml
 
 from councilkit.blueprints.errors import UserError
 from councilkit.blueprints.lock import LOCK_FILE, read_lock, sha256_of
-from councilkit.blueprints.loader import BUILTIN_DIR
+from councilkit.blueprints.loader import BUILTIN_DIR, discover, load_file
 from councilkit.cli import stackdir
 from helpers import planned
 from councilkit.cli.newstack import new_stack, parse_expires
@@ -20,6 +20,8 @@ from councilkit.cli.newstack import new_stack, parse_expires
 STACK = "borsetshire-county-council-nextcloud-trial"
 ANSWERS = dict(cloud="aws", tier="trial", council="Borsetshire County Council",
                domain="files.borsetshire.gov.uk", contact="it@borsetshire.gov.uk")
+# `new nextcloud` renders the newest shipped version.
+NEWEST = list(discover()["nextcloud"])[-1]
 NEW = ["new", "nextcloud", "--cloud", "aws", "--tier", "trial", "--council", "Borsetshire County Council",
        "--domain", "files.borsetshire.gov.uk", "--contact", "it@borsetshire.gov.uk"]
 
@@ -47,7 +49,7 @@ def test_new_writes_the_five_files_of_a_stack_folder(cli, tmp_path):
 def test_stack_config_holds_blueprint_answers_region_and_expiry(rendered):
     doc = yaml.safe_load((rendered / f"Pulumi.{STACK}.yaml").read_text())
     assert doc["config"] == {
-        "councilkit:blueprint": "nextcloud@1.0.0",
+        "councilkit:blueprint": f"nextcloud@{NEWEST}",
         "councilkit:cloud": "aws",
         "councilkit:tier": "trial",
         "councilkit:council": "Borsetshire County Council",
@@ -78,11 +80,11 @@ def test_project_file_runs_the_folder_program_with_python_and_a_local_backend(re
 
 def test_lock_holds_the_resolved_blueprint_and_the_sha256_of_its_released_file(rendered):
     doc = json.loads((rendered / LOCK_FILE).read_text())
-    source = BUILTIN_DIR / "nextcloud" / "1.0.0.yaml"
-    assert doc["blueprint"] == "nextcloud@1.0.0"
-    assert doc["source"] == {"file": "nextcloud/1.0.0.yaml", "sha256": sha256_of(source.read_bytes())}
+    source = BUILTIN_DIR / "nextcloud" / f"{NEWEST}.yaml"
+    assert doc["blueprint"] == f"nextcloud@{NEWEST}"
+    assert doc["source"] == {"file": f"nextcloud/{NEWEST}.yaml", "sha256": sha256_of(source.read_bytes())}
     lock = read_lock(rendered)
-    assert lock.blueprint.containers[0].image == "nextcloud:32.0.6-apache"
+    assert lock.blueprint.containers[0].image == load_file(source).containers[0].image
     assert lock.blueprint.upgrade.commands
 
 
@@ -278,10 +280,10 @@ def test_plan_of_a_folder_without_a_lock_is_an_error(cli, tmp_path):
 
 def test_a_stack_config_edited_to_another_blueprint_version_is_refused(cli, rendered):
     config = rendered / f"Pulumi.{STACK}.yaml"
-    config.write_text(config.read_text().replace('"nextcloud@1.0.0"', '"nextcloud@1.1.0"'))
+    config.write_text(config.read_text().replace(f'"nextcloud@{NEWEST}"', '"nextcloud@1.0.0"'))
     result = cli("plan", str(rendered))
     assert result.returncode == 2
-    assert "councilkit:blueprint is nextcloud@1.1.0 but councilkit.lock.json holds nextcloud@1.0.0" in result.stderr
+    assert f"councilkit:blueprint is nextcloud@1.0.0 but councilkit.lock.json holds nextcloud@{NEWEST}" in result.stderr
 
 
 def test_the_folder_program_builds_the_planned_resources_from_its_own_files(rendered, plan_of):

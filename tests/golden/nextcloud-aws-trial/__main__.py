@@ -1,6 +1,6 @@
 """The Pulumi program of this folder, written by `councilkit new`; no need to edit it.
 
-It builds the blueprint locked in councilkit.lock.json (nextcloud@1.0.0) with the answers in
+It builds the blueprint locked in councilkit.lock.json (nextcloud@1.2.0) with the answers in
 Pulumi.<stack>.yaml. It needs councilkit installed in the Python that Pulumi runs.
 """
 
