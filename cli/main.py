@@ -14,6 +14,7 @@ COMMANDS = {
     "blueprints": ("councilkit.cli.commands.blueprints_cmd", "blueprints", "List, show and lint app blueprints."),
     "plan": ("councilkit.cli.commands.plan_cmd", "plan", "Plan a deployment offline: every resource, no account needed."),
     "cost": ("councilkit.cli.commands.cost_cmd", "cost", "Monthly cost estimate of a deployment, line by line."),
+    "prices": ("councilkit.cli.commands.prices_cmd", "prices", "Refresh the price files from the public price lists."),
     "report": ("councilkit.cli.commands.report_cmd", "report", "Assurance pack (HTML + Markdown) for the people who approve."),
     "estate": ("councilkit.cli.commands.estate_cmd", "estate", "Plan, render and track many councils × many apps."),
     "new": ("councilkit.cli.commands.new_cmd", "new", "Render a stack folder: config, blueprint lock, runbook."),
@@ -24,6 +25,9 @@ COMMANDS = {
     "upgrade": ("councilkit.cli.commands.upgrade_cmd", "upgrade", "Move a stack folder to a newer blueprint version."),
     "reap": ("councilkit.cli.commands.reap_cmd", "reap", "Destroy expired trial stacks in a state backend."),
     "serve": ("councilkit.cli.commands.serve_cmd", "serve", "Local web portal: catalogue, plans, costs, trials."),
+    "backups": ("councilkit.cli.commands.backup_cmd", "backups", "A deployed stack's restore points, age, size and expiry."),
+    "backup": ("councilkit.cli.commands.backup_cmd", "backup", "Take a restore point of a deployed stack now."),
+    "check": ("councilkit.cli.commands.check_cmd", "check", "Run a deployed stack's smoke check: one line per request."),
 }
 
 

@@ -372,4 +372,4 @@ def test_writable_paths_are_checked_at_load(bad, message):
     from councilkit.blueprints.model import Container
 
     with pytest.raises(ValidationError, match=message):
-        Container(name="worker", role="worker", image="example/x:1.0", **bad)
+        Container(name="worker", role="worker", image="example/x:1.0.0", **bad)

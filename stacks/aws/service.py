@@ -317,7 +317,10 @@ class Service(pulumi.ComponentResource):
                     routing_policy="MULTIVALUE",
                     dns_records=[aws.servicediscovery.ServiceDnsConfigDnsRecordArgs(ttl=10, type="A")],
                 ),
-                health_check_custom_config=aws.servicediscovery.ServiceHealthCheckCustomConfigArgs(failure_threshold=1),
+                # Custom health checking (ECS reports task health), without failure_threshold:
+                # pulumi-aws deprecates it ("no longer supported by AWS and the value is always set
+                # to 1", pulumi_aws/servicediscovery/_inputs.py), and setting it warns on every plan.
+                health_check_custom_config=aws.servicediscovery.ServiceHealthCheckCustomConfigArgs(),
                 opts=self._child,
             )
             registries = aws.ecs.ServiceServiceRegistriesArgs(registry_arn=discovery.arn)
