@@ -257,25 +257,19 @@ class Cloud(ABC):
     # --- backups (stacks/restore_points.py; `councilkit backups | backup`, destroy's certificate)
 
     def restore_points(self, d: "Deployment", outputs: Mapping[str, Any]) -> "RestorePoints":
-        """The deployed stack's restore points and point-in-time windows, read from the cloud
-        (imports its SDK or CLI when called); raises UserError when the cloud cannot be asked."""
-        from councilkit.blueprints.errors import UserError
-
-        raise UserError(f"backups: councilkit cannot list restore points on {self.title} yet")
+        """The deployed stack's restore points and point-in-time windows, read from the cloud by
+        `<package>.backups` (imports its SDK or CLI when called); UserError when it cannot ask."""
+        return self._module("backups").restore_points(d, outputs)
 
     def take_restore_point(self, d: "Deployment", outputs: Mapping[str, Any], label: str,
                            wait: bool = False) -> "RestorePoints":
         """Start an on-demand restore point of the database and the files (labelled `label`);
         with `wait`, return once the cloud says each is complete."""
-        from councilkit.blueprints.errors import UserError
-
-        raise UserError(f"backup: councilkit cannot take restore points on {self.title} yet")
+        return self._module("backups").take_restore_point(d, outputs, label, wait)
 
     def whoami(self, d: "Deployment", outputs: Mapping[str, Any]) -> str:
         """The cloud identity these credentials act as (for the deletion certificate)."""
-        from councilkit.blueprints.errors import UserError
-
-        raise UserError(f"councilkit cannot tell which {self.title} identity is signed in yet")
+        return self._module("backups").whoami(d, outputs)
 
     # --- what people read -----------------------------------------------------------------
 

@@ -182,21 +182,6 @@ class AwsCloud(Cloud):
                  (aws("kms", "schedule-key-deletion", "--key-id", key, "--pending-window-in-days", "7"),)),
         ]
 
-    def restore_points(self, d, outputs: Mapping[str, Any]):
-        from . import backups
-
-        return backups.restore_points(d, outputs)
-
-    def take_restore_point(self, d, outputs: Mapping[str, Any], label: str, wait: bool = False):
-        from . import backups
-
-        return backups.take_restore_point(d, outputs, label, wait)
-
-    def whoami(self, d, outputs: Mapping[str, Any]) -> str:
-        from . import backups
-
-        return backups.whoami(d, outputs)
-
     def exit_tools(self, d) -> ExitTools:
         return ExitTools(database_from="an ECS task in the app's network",
                          files_with="AWS DataSync, or rsync from a task that mounts EFS")

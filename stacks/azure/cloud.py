@@ -179,21 +179,6 @@ class AzureCloud(Cloud):
              az("az", "group", "delete", "--name", group, "--yes")),
         )]
 
-    def restore_points(self, d, outputs: Mapping[str, Any]):
-        from . import backups
-
-        return backups.restore_points(d, outputs)
-
-    def take_restore_point(self, d, outputs: Mapping[str, Any], label: str, wait: bool = False):
-        from . import backups
-
-        return backups.take_restore_point(d, outputs, label, wait)
-
-    def whoami(self, d, outputs: Mapping[str, Any]) -> str:
-        from . import backups
-
-        return backups.whoami(d, outputs)
-
     def exit_tools(self, d) -> ExitTools:
         return ExitTools(database_from="a Container Apps job in the app's network",
                          files_with="rsync from a machine that mounts the NFS share, or azcopy")
