@@ -52,7 +52,9 @@ def test_a_rewrite_killed_between_file_replacements_is_finished_by_the_next_run(
 
     result = cli("plan", str(folder))
     assert result.returncode == 0, result.stderr
-    assert result.stderr == f"warning: {folder}: finished a rewrite an earlier run was interrupted in\n"
+    # Beside the upstream-support warning nextcloud@1.0.0 gets after 2026-09-30 (tests/test_cli_outdated.py).
+    own = [line for line in result.stderr.splitlines() if "out of upstream support" not in line]
+    assert own == [f"warning: {folder}: finished a rewrite an earlier run was interrupted in"]
     assert _files(folder) == want, "the new render, whole"
     assert not list(folder.glob(".councilkit-*")), "no journal, staging or backup left"
 

@@ -42,6 +42,7 @@ def plan(deployment, use_cache, json_path, export_format, out_path, allow_failur
     report, cost = assessed = assess(result, d, usage=overrides)
     plan_view.show(result, d, extra=deployability_view.lines(checked) + policy_view.lines(report)
                    + cost_view.summary_lines(cost))
+    _warn_if_unsupported(d)
     if json_path:
         write_plan(result, d, json_path, assessed, checked)
         click.echo(f"plan written to {json_path}")
@@ -55,3 +56,16 @@ def plan(deployment, use_cache, json_path, export_format, out_path, allow_failur
         click.echo(policy_view.refusal(report), err=True)
         return 1
     return 0
+
+
+def _warn_if_unsupported(d) -> None:
+    """One stderr line when upstream no longer supports the planned version's release line; advice only."""
+    from pathlib import Path
+
+    from councilkit.blueprints.dates import today
+    from councilkit.blueprints.support import plan_warning
+
+    app = click.get_current_context().params.get("app")  # APP[@VERSION] or a stack folder
+    warning = plan_warning(d.blueprint, today(), stack_dir=app if app and Path(app).is_dir() else None)
+    if warning:
+        click.echo(warning, err=True)
