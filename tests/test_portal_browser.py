@@ -109,4 +109,9 @@ def test_a_council_tries_nextcloud_on_azure_in_the_portal(portal_url, tmp_path, 
         assert page.get_by_role("heading", name="Start a trial of Nextcloud").is_visible()
         assert "This machine cannot deploy a trial yet" in page.content()
         accessible(page, "4-trial-preflight")
+
+        page.get_by_role("link", name="Deployments").click()
+        assert page.get_by_role("heading", name="Deployments", level=1).is_visible()
+        assert "The state backend cannot be read from here" in page.content()  # no pulumi CLI here
+        accessible(page, "5-deployments")
         browser.close()

@@ -38,10 +38,15 @@ class Portal:
     planner: Any
     """Planner (cli/portal/planner.py), or in tests anything with `page(choice)` and `cost(...)`."""
     costs: CostTable = field(init=False)
+    stacks: Any = None
+    """() → (backend URL, councilkit stacks): cli/portal/deployments.backend_stacks, or a fake in tests."""
     apps: list[AppCard] = field(default_factory=cards)
 
     def __post_init__(self) -> None:
+        from .deployments import backend_stacks
+
         self.costs = CostTable(price=self.planner.cost)
+        self.stacks = self.stacks or backend_stacks
 
 
 def _env() -> Environment:
@@ -144,6 +149,16 @@ async def start_trial(request: Request) -> Response:
                 ready=all(c.ok for c in checks), title=f"Start a trial of {card.blueprint.app.name}")
 
 
+async def deployments(request: Request) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    from .deployments import page_data
+
+    portal: Portal = request.app.state.portal
+    data = await run_in_threadpool(page_data, portal.stacks)
+    return page(request, "deployments.html.j2", title="Deployments", **data)
+
+
 class Guard(BaseHTTPMiddleware):
     """Every request passes Access.check; every response carries the security headers."""
 
@@ -161,6 +176,7 @@ def create_app(portal: Portal) -> Starlette:
         Route("/apps/{app}", app_page),
         Route("/apps/{app}/report.zip", report_zip),
         Route("/apps/{app}/trial", start_trial, methods=["POST"]),
+        Route("/deployments", deployments),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(Guard)])
