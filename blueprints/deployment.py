@@ -172,7 +172,8 @@ def build_deployment(
     council = DEFAULT_COUNCIL if council is None else council
     council = unicodedata.normalize("NFC", council.strip())
     if len(council) > 80 or not COUNCIL_RE.match(_without_marks(council)):
-        _check(council, re.compile(r"(?!)"), "council", "'Borsetshire County Council' or 'Cyngor Sir Ynys Môn'")
+        raise UserError(f"council: {council!r} is not valid; expected e.g. 'Borsetshire County Council' "
+                        "or 'Cyngor Sir Ynys Môn'")
     if locked is not None:
         bp, blueprint_dir = locked
     else:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,6 +116,23 @@ def backend_workspace(backend: str, work_dir: str, secrets_provider: str = "pass
     except BaseException:
         _remove_empty(made)  # a backend folder made for a workspace that never opened
         raise
+
+
+@contextmanager
+def opened_backend(backend: str | None, purpose: str) -> Iterator[tuple[str, Any]]:
+    """(URL, workspace) of the state backend, after the one-line checks (`pulumi` CLI, passphrase);
+    what runs inside reports a failing backend (`stack ls` without credentials) as one line too.
+    `reap` and the portal's deployments page both read the backend through here."""
+    from . import automation
+
+    url = automation.resolve_backend(backend)
+    automation.require_pulumi_cli()
+    automation.require_passphrase("passphrase")
+    with tempfile.TemporaryDirectory(prefix=f"councilkit-{purpose}-") as work:
+        with automation.pulumi_errors(f"open the state backend {url}", hold_stderr=True):
+            workspace = backend_workspace(url, work)
+        with automation.pulumi_errors(f"list the stacks in {url}"):
+            yield url, workspace
 
 
 def destroy_stack(workspace, name: str, progress) -> None:

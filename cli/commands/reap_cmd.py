@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-
 import click
 
 
@@ -13,16 +11,10 @@ import click
 @click.option("--yes", is_flag=True, help="Do not ask before destroying.")
 def reap(backend, dry_run, yes):
     """Destroy expired trial stacks; never production, never a trial before its expires-on date."""
-    from councilkit.cli import automation, reap as reaping
+    from councilkit.cli import reap as reaping
 
-    url = automation.resolve_backend(backend)
-    automation.require_pulumi_cli()
-    automation.require_passphrase("passphrase")
-    with tempfile.TemporaryDirectory(prefix="councilkit-reap-") as work:
-        with automation.pulumi_errors(f"open the state backend {url}", hold_stderr=True):
-            workspace = reaping.backend_workspace(url, work)
-        with automation.pulumi_errors(f"list the stacks in {url}"):
-            _reap(workspace, url, dry_run, yes)
+    with reaping.opened_backend(backend, "reap") as (url, workspace):
+        _reap(workspace, url, dry_run, yes)
 
 
 def _reap(workspace, url, dry_run, yes):

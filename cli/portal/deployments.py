@@ -5,7 +5,6 @@ resources and, for a trial, its expiry and the days left, read as `councilkit re
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from dataclasses import dataclass
 
 from councilkit.blueprints.errors import UserError
@@ -45,17 +44,10 @@ def rows(infos, today: dt.date) -> list[Row]:
 def backend_stacks(backend: str | None = None):
     """(backend URL, the councilkit stacks in it): UserError, one line, when the pulumi CLI, the
     passphrase or the backend cannot be had."""
-    from councilkit.cli import automation
     from councilkit.cli import reap
 
-    url = automation.resolve_backend(backend)
-    automation.require_pulumi_cli()
-    automation.require_passphrase("passphrase")
-    with tempfile.TemporaryDirectory(prefix="councilkit-portal-") as work:
-        with automation.pulumi_errors(f"open the state backend {url}", hold_stderr=True):
-            workspace = reap.backend_workspace(url, work)
-        with automation.pulumi_errors(f"list the stacks in {url}"):
-            return url, reap.list_stacks(workspace)
+    with reap.opened_backend(backend, "portal") as (url, workspace):
+        return url, reap.list_stacks(workspace)
 
 
 def page_data(lister=backend_stacks) -> dict:
