@@ -291,3 +291,13 @@ def test_upstream_images_are_used_exactly_as_pinned(plan_of):
     d, plan = plan_of("nextcloud", "aws", "trial")
     images = {container_definitions(t)[0]["image"] for t in plan.of_type("aws:ecs/taskDefinition:TaskDefinition")}
     assert images == {c.image for c in d.blueprint.containers}
+
+
+@pytest.mark.parametrize("tier,value", [("trial", "disabled"), ("production", "enabled")])
+def test_container_insights_only_in_production(tier, value):
+    """Container Insights' metrics are billed as CloudWatch custom metrics (ECS developer guide,
+    "Container Insights"; priced in stacks/aws/prices.py): production collects them (CK-AWS-029),
+    a 30-day trial does not, which keeps it under the $70 target."""
+    _, plan = planned("nextcloud", "aws", tier)
+    settings = plan.one("aws:ecs/cluster:Cluster").inputs["settings"]
+    assert settings == [{"name": "containerInsights", "value": value}]

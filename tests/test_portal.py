@@ -148,3 +148,18 @@ def test_serve_refuses_another_address_without_allow_remote(cli):
     assert result.returncode == 2
     assert result.stderr.startswith("error: --host '0.0.0.0' would let other machines reach the portal")
     assert result.stderr.count("\n") == 1
+
+
+def test_the_shipped_stylesheet_has_no_gov_uk_font_or_crown():
+    """GOV.UK Frontend's GDS Transport font is for GOV.UK services only; with $govuk-font-family set
+    without it, the Sass leaves out the @font-face (govuk-frontend dist/govuk/settings/
+    _typography-font.scss: $govuk-include-default-font-face). The portal ships neither it nor the crown."""
+    from pathlib import Path
+
+    from councilkit.cli.portal import app
+
+    css = (Path(app.__file__).parent / "static" / "govuk" / "govuk-frontend.css").read_text(encoding="utf-8")
+    assert "GDS Transport" not in css and "@font-face" not in css
+    assert "system-ui" in css
+    assert not list((Path(app.__file__).parent / "static").rglob("*.woff*"))
+    assert "govuk-header__logo" not in (Path(app.__file__).parent / "templates" / "base.html.j2").read_text()
